@@ -1,0 +1,172 @@
+"""CLI: the ``kg`` command (typer), one library call per command.
+
+Every :class:`~kg.errors.KgError` becomes exit code 1 and one clear line on stderr.
+Heavy libraries are imported inside the commands that use them, so ``kg --help`` is quick.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kg.errors import KgError
+
+app = typer.Typer(
+    help="inspection-kg: a knowledge graph of Scotland's children's-services inspections.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store directory (default: $KG_STORE or ./kg-store)."),
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=1)
+
+
+def _open(store: Path | None):
+    from kg.store import Store, default_store_path
+
+    return Store(store or default_store_path())
+
+
+def _open_existing(store: Path | None):
+    from kg.store import Store, default_store_path
+
+    path = store or default_store_path()
+    if not path.exists():
+        raise KgError(f"{path}: no store here; run `kg build` first")
+    return Store(path)
+
+
+@app.command()
+def build(
+    sources: Annotated[list[Path] | None, typer.Argument(help="Files or folders.")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Ingest documents (default: seeds/) into the store; unchanged ones are skipped."""
+    from rich.console import Console
+
+    from kg.pipeline import build as run_build
+
+    console = Console(stderr=True)
+    try:
+        kg_store = _open(store)
+        with console.status("ingesting") as status:
+            report = run_build(
+                sources or [Path("seeds")],
+                kg_store,
+                progress=lambda path, outcome: status.update(f"{outcome}: {path.name}"),
+            )
+    except KgError as exc:
+        raise _fail(str(exc)) from None
+    for path, reason in report.failed:
+        typer.echo(f"failed: {reason}", err=True)
+    typer.echo(
+        f"documents: {len(report.ingested)} ingested, {len(report.skipped)} skipped "
+        f"(unchanged), {len(report.failed)} failed; triples: {report.triples}"
+    )
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def query(
+    query: Annotated[str, typer.Argument(help="Bundled query name, .rq file or SPARQL text.")],
+    store: StoreOption = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv, tsv or json.")
+    ] = "table",
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE, bound as a term.")
+    ] = None,
+) -> None:
+    """Run a SPARQL query on the store."""
+    from kg.query import run_query, serialize_results
+
+    params = {}
+    for item in param or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise _fail(f"--param {item!r}: expected NAME=VALUE")
+        params[name] = value
+    try:
+        kg_store = _open_existing(store)
+        if fmt == "table":
+            from rich.console import Console
+            from rich.table import Table
+
+            result = run_query(kg_store, query, params)
+            table = Table(*result.variables, show_lines=False)
+            for row in result.rows:
+                table.add_row(*(row[v] or "" for v in result.variables))
+            Console(width=200).print(table)
+            typer.echo(f"{len(result.rows)} rows", err=True)
+        elif fmt in ("json", "csv", "tsv", "xml"):
+            sys.stdout.write(serialize_results(kg_store, query, fmt, params))
+        else:
+            raise KgError(f"--format {fmt}: expected table, csv, tsv or json")
+    except KgError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def export(
+    store: StoreOption = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="turtle, trig, nquads or jsonld.")
+    ] = "nquads",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File.")] = None,
+) -> None:
+    """Write the whole store."""
+    try:
+        kg_store = _open_existing(store)
+        if output is None:
+            kg_store.dump(sys.stdout.buffer, fmt)
+        else:
+            with output.open("wb") as fh:
+                kg_store.dump(fh, fmt)
+    except KgError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def stats(store: StoreOption = None) -> None:
+    """Print triple and graph counts."""
+    try:
+        kg_store = _open_existing(store)
+    except KgError as exc:
+        raise _fail(str(exc)) from None
+    graphs = kg_store.named_graphs()
+    typer.echo(f"quads: {len(kg_store)}; named graphs: {len(graphs)}")
+
+
+@app.command()
+def viz(
+    view: Annotated[str, typer.Argument(help="overview, themes, agencies, inspectorates, people")] = "overview",
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file.")] = Path(
+        "out/overview.html"
+    ),
+    store: StoreOption = None,
+) -> None:
+    """Write an interactive HTML view of the graph (opens offline)."""
+    from kg.viz import write_view
+
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        stats_ = write_view(_open_existing(store), view, output)
+    except KgError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"wrote {output} ({stats_})")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

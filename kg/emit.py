@@ -1,0 +1,272 @@
+"""Emit (stage 3): :class:`Extraction` records -> RDF, one graph per document. Pure.
+
+Knows nothing of text: it turns records into triples following ``docs/data-model.md``.
+Reference data (known bodies, areas, links) becomes the ``reference`` graph.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
+
+from kg import EXTRACTOR_VERSION
+from kg.extract.gazetteer import by_kind_key, read_reference
+from kg.extract.records import Entity, Evidence, Extraction
+from kg.namespace import IKG, NIF, SGS, WD, bind_prefixes, mint_iri, slugify
+from kg.sources import Document
+
+KIND_CLASS = {
+    "joint inspection": IKG.JointInspection,
+    "progress review": IKG.ProgressReview,
+}
+POLARITY_CLASS = {"strength": IKG.Strength, "improvement": IKG.AreaForImprovement}
+ENTITY_PATH = {"partnership": "partnership", "area": "area", "inspectorate": "inspectorate"}
+
+
+def entity_iri(entity: Entity) -> URIRef:
+    """The IRI of a known or found organisation or area."""
+    return mint_iri(ENTITY_PATH.get(entity.kind, "agency"), entity.key)
+
+
+def document_iri(document_id: str) -> URIRef:
+    """The IRI of a source document."""
+    return mint_iri("document", document_id)
+
+
+def _date_literal(value: str) -> Literal:
+    """ISO 8601 date or year-month as a typed literal.
+
+    >>> _date_literal("2014-06").datatype.endswith("gYearMonth")
+    True
+    """
+    if len(value) == 7:
+        return Literal(value, datatype=XSD.gYearMonth)
+    if len(value) == 4:
+        return Literal(value, datatype=XSD.gYear)
+    return Literal(value, datatype=XSD.date)
+
+
+def _add_entity(graph: Graph, entity: Entity) -> URIRef:
+    iri = entity_iri(entity)
+    graph.add((iri, RDF.type, IKG[entity.type] if entity.type else IKG.Organisation))
+    graph.add((iri, RDFS.label, Literal(entity.label)))
+    return iri
+
+
+def _add_evidence(graph: Graph, doc_iri: URIRef, evidence: Evidence) -> URIRef:
+    iri = URIRef(f"{doc_iri}#char={evidence.start},{evidence.end}")
+    graph.add((iri, RDF.type, NIF.String))
+    graph.add((iri, NIF.beginIndex, Literal(evidence.start, datatype=XSD.nonNegativeInteger)))
+    graph.add((iri, NIF.endIndex, Literal(evidence.end, datatype=XSD.nonNegativeInteger)))
+    graph.add((iri, NIF.anchorOf, Literal(evidence.text)))
+    graph.add((iri, NIF.referenceContext, doc_iri))
+    if evidence.page is not None:
+        graph.add((iri, IKG.page, Literal(evidence.page, datatype=XSD.positiveInteger)))
+    return iri
+
+
+def _fact(graph: Graph, iri: URIRef, cls: URIRef, doc_iri: URIRef, evidence: Evidence) -> URIRef:
+    graph.add((iri, RDF.type, cls))
+    graph.add((iri, IKG.evidence, _add_evidence(graph, doc_iri, evidence)))
+    return iri
+
+
+def inspection_path(extraction: Extraction) -> tuple[str, ...]:
+    """Keys identifying the inspection: partnership and year, else partnership and document."""
+    inspection = extraction.inspection
+    assert inspection is not None and inspection.partnership is not None
+    when = inspection.fieldwork_start or inspection.published
+    return (inspection.partnership.key, when[:4] if when else slugify(extraction.document_id))
+
+
+def to_graph(document: Document, extraction: Extraction) -> Graph:
+    """Turn one document's extraction into its named graph's triples."""
+    graph = bind_prefixes(Graph())
+    doc_iri = document_iri(document.id)
+    graph.add((doc_iri, RDF.type, IKG.Document))
+    graph.add((doc_iri, DCTERMS.identifier, Literal(document.id)))
+    graph.add((doc_iri, DCTERMS.title, Literal(document.title)))
+    graph.add((doc_iri, DCTERMS.source, Literal(document.path)))
+    graph.add((doc_iri, DCTERMS["format"], Literal(document.media_type)))
+    graph.add((doc_iri, IKG.sha256, Literal(document.sha256)))
+    graph.add((doc_iri, NIF.isString, Literal(document.text)))
+    inspection = extraction.inspection
+    published = inspection.published if inspection else None
+    if published:
+        graph.add((doc_iri, DCTERMS.issued, _date_literal(published)))
+
+    insp_iri = None
+    if inspection is not None and inspection.partnership is not None:
+        insp_iri = mint_iri("inspection", *inspection_path(extraction))
+        graph.add((insp_iri, RDF.type, KIND_CLASS.get(inspection.kind, IKG.Inspection)))
+        graph.add((insp_iri, IKG.inspected, _add_entity(graph, inspection.partnership)))
+        graph.add((insp_iri, IKG.describedIn, doc_iri))
+        if inspection.area is not None:
+            graph.add((insp_iri, DCTERMS.spatial, _add_entity(graph, inspection.area)))
+            graph.add((entity_iri(inspection.partnership), IKG.area, entity_iri(inspection.area)))
+        if inspection.lead is not None:
+            graph.add((insp_iri, IKG.leadInspectorate, _add_entity(graph, inspection.lead)))
+        for inspectorate in {inspection.lead, *inspection.inspectorates} - {None}:
+            graph.add((insp_iri, IKG.participatingInspectorate, _add_entity(graph, inspectorate)))
+        if inspection.subject:
+            subject = mint_iri("subject", inspection.subject)
+            graph.add((subject, RDF.type, SKOS.Concept))
+            graph.add((subject, SKOS.prefLabel, Literal(inspection.subject)))
+            graph.add((insp_iri, IKG.servicesFor, subject))
+        if inspection.fieldwork_start:
+            graph.add((insp_iri, IKG.fieldworkStart, _date_literal(inspection.fieldwork_start)))
+        if inspection.fieldwork_end:
+            graph.add((insp_iri, IKG.fieldworkEnd, _date_literal(inspection.fieldwork_end)))
+        if inspection.previous_year:
+            previous = mint_iri("inspection", inspection.partnership.key, inspection.previous_year)
+            graph.add((previous, RDF.type, IKG.Inspection))
+            graph.add((previous, IKG.inspected, entity_iri(inspection.partnership)))
+            graph.add((insp_iri, IKG.previousInspection, previous))
+        for url in inspection.report_urls:
+            graph.add((insp_iri, IKG.fullReport, URIRef(url)))
+        if inspection.indicator_count:
+            graph.add(
+                (
+                    insp_iri,
+                    IKG.indicatorCount,
+                    Literal(inspection.indicator_count, datatype=XSD.positiveInteger),
+                )
+            )
+        for evidence in inspection.evidence:
+            graph.add((insp_iri, IKG.evidence, _add_evidence(graph, doc_iri, evidence)))
+        path = inspection_path(extraction)
+        for tally in extraction.grade_counts:
+            iri = _fact(
+                graph, mint_iri("grade-count", *path, tally.grade), IKG.GradeCount, doc_iri,
+                tally.evidence,
+            )
+            graph.add((iri, IKG.grade, mint_iri("grade", tally.grade)))
+            graph.add((iri, IKG.count, Literal(tally.count, datatype=XSD.positiveInteger)))
+            graph.add((insp_iri, IKG.gradeCount, iri))
+        for graded in extraction.indicator_grades:
+            indicator = mint_iri("indicator", graded.indicator)
+            iri = _fact(
+                graph, mint_iri("evaluation", *path, graded.indicator), IKG.Evaluation, doc_iri,
+                graded.evidence,
+            )
+            graph.add((indicator, RDF.type, IKG.QualityIndicator))
+            graph.add((iri, IKG.indicator, indicator))
+            graph.add((iri, IKG.grade, mint_iri("grade", graded.grade)))
+            graph.add((insp_iri, IKG.evaluation, iri))
+        for finding in extraction.findings:
+            ev = finding.evidence
+            iri = _fact(
+                graph, mint_iri("finding", document.id, f"{ev.start}-{ev.end}"),
+                POLARITY_CLASS[finding.polarity], doc_iri, ev,
+            )
+            graph.add((iri, RDFS.label, Literal(finding.text)))
+            for theme in finding.themes:
+                graph.add((iri, IKG.theme, mint_iri("theme", theme)))
+            graph.add((insp_iri, IKG.finding, iri))
+        for practice in extraction.good_practice:
+            iri = _fact(
+                graph, mint_iri("practice", inspection.partnership.key, practice.name),
+                IKG.GoodPracticeExample, doc_iri, practice.evidence,
+            )
+            graph.add((iri, RDFS.label, Literal(practice.name)))
+            graph.add((iri, DCTERMS.description, Literal(practice.description)))
+            for theme in practice.themes:
+                graph.add((iri, IKG.theme, mint_iri("theme", theme)))
+            graph.add((insp_iri, IKG.finding, iri))
+        for amount in extraction.amounts:
+            ev = amount.evidence
+            iri = _fact(
+                graph, mint_iri("amount", document.id, f"{ev.start}-{ev.end}"), IKG.Amount,
+                doc_iri, ev,
+            )
+            graph.add((iri, RDF.value, Literal(str(amount.value), datatype=XSD.decimal)))
+            graph.add((iri, IKG.counts, Literal(amount.counts)))
+            graph.add((insp_iri, IKG.amount, iri))
+
+    for membership in extraction.memberships:
+        partnership = _add_entity(graph, membership.partnership)
+        agency = _add_entity(graph, membership.agency)
+        iri = _fact(
+            graph, mint_iri("membership", membership.partnership.key, membership.agency.key),
+            ORG.Membership, doc_iri, membership.evidence,
+        )
+        graph.add((iri, ORG.organization, partnership))
+        graph.add((iri, ORG.member, agency))
+        graph.add((partnership, ORG.hasMember, agency))
+
+    for official in extraction.officials:
+        person = mint_iri("person", official.name)
+        graph.add((person, RDF.type, FOAF.Person))
+        graph.add((person, FOAF.name, Literal(official.name)))
+        if official.honorific:
+            graph.add((person, IKG.honorific, Literal(official.honorific)))
+        post = None
+        if official.role and official.organisation is not None:
+            organisation = _add_entity(graph, official.organisation)
+            post = mint_iri("post", official.organisation.key, official.role)
+            graph.add((post, RDF.type, ORG.Post))
+            graph.add((post, RDFS.label, Literal(official.role)))
+            graph.add((post, ORG.postIn, organisation))
+            graph.add((post, ORG.heldBy, person))
+            graph.add((person, ORG.holds, post))
+            holding = _fact(
+                graph,
+                mint_iri(
+                    "holding", official.organisation.key, official.role, official.name,
+                    document.id,
+                ),
+                IKG.PostHolding, doc_iri, official.evidence,
+            )
+            graph.add((holding, IKG.post, post))
+            graph.add((holding, IKG.holder, person))
+            if published:
+                graph.add((holding, IKG.asOf, _date_literal(published)))
+        if official.quote is not None:
+            quote = _add_evidence(graph, doc_iri, official.quote)
+            graph.add((quote, RDF.type, IKG.Quotation))
+            graph.add((quote, PROV.wasAttributedTo, person))
+            graph.add((quote, IKG.evidence, _add_evidence(graph, doc_iri, official.evidence)))
+            if post is not None:
+                graph.add((quote, IKG.spokeAs, post))
+
+    for mention in extraction.mentions:
+        graph.add((doc_iri, IKG.mentions, _add_entity(graph, mention.entity)))
+    return graph
+
+
+def provenance_graph(document: Document, graph_name: URIRef, when: datetime) -> Graph:
+    """The default-graph description of one document's named graph (PROV-O)."""
+    graph = bind_prefixes(Graph())
+    graph.add((graph_name, RDF.type, PROV.Entity))
+    graph.add((graph_name, PROV.wasDerivedFrom, document_iri(document.id)))
+    graph.add((graph_name, IKG.sha256, Literal(document.sha256)))
+    graph.add((graph_name, IKG.extractorVersion, Literal(EXTRACTOR_VERSION)))
+    graph.add((graph_name, PROV.generatedAtTime, Literal(when, datatype=XSD.dateTime)))
+    graph.add((graph_name, DCTERMS.source, Literal(document.path)))
+    return graph
+
+
+def reference_graph() -> Graph:
+    """The reference data as RDF: known bodies with types, labels, areas and external links."""
+    graph = bind_prefixes(Graph())
+    index = by_kind_key()
+    for known in read_reference():
+        entity = known.entity
+        if entity.kind == "country":
+            continue
+        iri = _add_entity(graph, entity)
+        for alt in known.alt_labels:
+            graph.add((iri, SKOS.altLabel, Literal(alt)))
+        if known.area and entity.kind in ("partnership", "agency") and ("area", known.area) in index:
+            graph.add((iri, IKG.area, mint_iri("area", known.area)))
+        if known.gss:
+            graph.add((iri, IKG.gssCode, Literal(known.gss)))
+        if known.stats_gov_scot:
+            graph.add((iri, IKG.statsGovScot, URIRef(known.stats_gov_scot)))
+        if known.stats_gov_scot and not known.stats_gov_scot.startswith(str(SGS)):
+            raise ValueError(f"organisations.csv: {entity.key}: unexpected statistics.gov.scot IRI")
+        if known.wikidata:
+            graph.add((iri, IKG.wikidata, WD[known.wikidata]))
+    return graph

@@ -87,14 +87,22 @@ class Store:
         self, graph_name: URIRef, graph: Graph, description: Graph | None = None
     ) -> None:
         """Replace one named graph (and its description in the default graph) atomically."""
+        self.replace_graph_ntriples(
+            graph_name, _ntriples(graph), _ntriples(description) if description else None
+        )
+
+    def replace_graph_ntriples(
+        self, graph_name: URIRef, triples: str, description: str | None = None
+    ) -> None:
+        """Replace one named graph from N-Triples text, in one SPARQL Update (one transaction)."""
         name = f"<{graph_name}>"
         parts = [
             f"DROP SILENT GRAPH {name}",
             f"DELETE WHERE {{ {name} ?p ?o }}",
-            f"INSERT DATA {{ GRAPH {name} {{\n{_ntriples(graph)}\n}} }}",
+            f"INSERT DATA {{ GRAPH {name} {{\n{triples}\n}} }}",
         ]
         if description is not None:
-            parts.append(f"INSERT DATA {{\n{_ntriples(description)}\n}}")
+            parts.append(f"INSERT DATA {{\n{description}\n}}")
         self._store.update(" ;\n".join(parts))
 
     def remove_graph(self, graph_name: URIRef) -> None:

@@ -51,6 +51,7 @@ def _open_existing(store: Path | None):
 def build(
     sources: Annotated[list[Path] | None, typer.Argument(help="Files or folders.")] = None,
     store: StoreOption = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1)] = 1,
 ) -> None:
     """Ingest documents (default: seeds/) into the store; unchanged ones are skipped."""
     from rich.console import Console
@@ -65,6 +66,7 @@ def build(
                 sources or [Path("seeds")],
                 kg_store,
                 progress=lambda path, outcome: status.update(f"{outcome}: {path.name}"),
+                jobs=jobs,
             )
     except KgError as exc:
         raise _fail(str(exc)) from None

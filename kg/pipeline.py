@@ -65,41 +65,100 @@ def _load_static(store: Store) -> None:
         store.replace_graph(name, graph, description)
 
 
-def ingest_file(path: Path, store: Store) -> str:
-    """Ingest one file; return ``ingested`` or ``skipped``; raise KgError when unreadable."""
+@dataclass(frozen=True)
+class Prepared:
+    """A document's graph, ready to commit: N-Triples of its facts and of its description."""
+
+    document_id: str
+    triples: str
+    description: str
+
+
+def _ntriples(graph: Graph) -> str:
+    return graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+
+
+def prepare_file(path: Path) -> Prepared:
+    """Read, extract and emit one file (pure of the store; runs in worker processes)."""
     document = read_document(path)
     name = graph_iri(document.id)
-    if store.graph_state(name) == (document.sha256, EXTRACTOR_VERSION):
-        return "skipped"
-    graph = to_graph(document, extract(document))
-    store.replace_graph(name, graph, provenance_graph(document, name, datetime.now(UTC)))
-    return "ingested"
+    return Prepared(
+        document.id,
+        _ntriples(to_graph(document, extract(document))),
+        _ntriples(provenance_graph(document, name, datetime.now(UTC))),
+    )
+
+
+def _prepare_or_error(path: Path) -> Prepared | KgError:
+    try:
+        return prepare_file(path)
+    except KgError as exc:
+        return exc
+
+
+def _file_sha256(path: Path) -> str | None:
+    """The sha256 of a file's bytes, or None when it cannot be read (reported later)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _is_unchanged(path: Path, store: Store) -> bool:
+    state = store.graph_state(graph_iri(path.stem))
+    return state is not None and state == (_file_sha256(path), EXTRACTOR_VERSION)
 
 
 def build(
     sources: list[Path],
     store: Store,
     progress: Callable[[Path, str], None] | None = None,
+    jobs: int = 1,
 ) -> BuildReport:
-    """Ingest every readable document under ``sources`` into ``store``."""
+    """Ingest every readable document under ``sources`` into ``store``.
+
+    With ``jobs > 1`` documents are read and extracted in that many worker processes; the
+    store is written by this process only, one transaction per document, so the result is
+    the same as with one process.
+    """
     report = BuildReport()
     _load_static(store)
     seen: dict[str, Path] = {}
+    todo: list[Path] = []
     for path in iter_source_files(sources):
-        stem = path.stem
-        if stem in seen:
-            report.failed.append((str(path), f"same document id as {seen[stem]}"))
+        if path.stem in seen:
+            report.failed.append((str(path), f"{path}: same document id as {seen[path.stem]}"))
             continue
-        seen[stem] = path
-        try:
-            outcome = ingest_file(path, store)
-        except KgError as exc:
-            report.failed.append((str(path), str(exc)))
-            outcome = "failed"
+        seen[path.stem] = path
+        if _is_unchanged(path, store):
+            report.skipped.append(path.stem)
+            if progress is not None:
+                progress(path, "skipped")
         else:
-            (report.ingested if outcome == "ingested" else report.skipped).append(stem)
+            todo.append(path)
+
+    def commit(path: Path, outcome: Prepared | KgError) -> None:
+        if isinstance(outcome, KgError):
+            report.failed.append((str(path), str(outcome)))
+            status = "failed"
+        else:
+            store.replace_graph_ntriples(
+                graph_iri(outcome.document_id), outcome.triples, outcome.description
+            )
+            report.ingested.append(outcome.document_id)
+            status = "ingested"
         if progress is not None:
-            progress(path, outcome)
+            progress(path, status)
+
+    if jobs > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for path, outcome in zip(todo, pool.map(_prepare_or_error, todo, chunksize=4)):
+                commit(path, outcome)
+    else:
+        for path in todo:
+            commit(path, _prepare_or_error(path))
     store.flush()
     report.triples = len(store)
     return report

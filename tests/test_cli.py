@@ -136,3 +136,15 @@ def test_export_turtle_parses_back(built, tmp_path):
     kg("export", "--store", str(store), "--format", "turtle", "-o", str(out))
     graph = Graph().parse(out, format="turtle")
     assert 0 < len(graph) <= triple_count(summary)
+
+
+def test_parallel_build_gives_the_same_graph(built, tmp_path):
+    store, _ = built
+    parallel = tmp_path / "parallel"
+    kg("build", str(ROOT / "seeds"), "--store", str(parallel), "--jobs", "2")
+
+    def facts(path: Path) -> list[str]:
+        dump = kg("export", "--store", str(path), "--format", "nquads").stdout
+        return sorted(line for line in dump.splitlines() if "generatedAtTime" not in line)
+
+    assert facts(parallel) == facts(store)

@@ -81,6 +81,66 @@ def build(
 
 
 @app.command()
+def run(
+    sources: Annotated[list[Path] | None, typer.Argument(help="Files or folders.")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path("out"),
+    store: StoreOption = None,
+) -> None:
+    """The main job: build the store, then write every bundled query's results and the views."""
+    from kg.pipeline import build as run_build
+    from kg.query import bundled_queries, serialize_results
+
+    try:
+        kg_store = _open(store)
+        report = run_build(sources or [Path("seeds")], kg_store)
+        for path, reason in report.failed:
+            typer.echo(f"failed: {reason}", err=True)
+        typer.echo(
+            f"documents: {len(report.ingested)} ingested, {len(report.skipped)} skipped "
+            f"(unchanged), {len(report.failed)} failed; triples: {report.triples}"
+        )
+        if not report.ok:
+            raise typer.Exit(code=1)
+        queries_dir = output / "queries"
+        queries_dir.mkdir(parents=True, exist_ok=True)
+        for name, path in bundled_queries().items():
+            if _has_params(path):
+                continue
+            (queries_dir / f"{name}.csv").write_text(
+                serialize_results(kg_store, name, "csv"), encoding="utf-8"
+            )
+        typer.echo(f"wrote {queries_dir}/*.csv")
+        _write_views(kg_store, output)
+    except KgError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _has_params(path: Path) -> bool:
+    from kg.query import read_query
+
+    return bool(read_query(str(path)).params)
+
+
+def _write_views(kg_store, output: Path) -> None:
+    """Write every view and the report, when those modules are installed."""
+    try:
+        from kg.viz import VIEWS, write_view
+    except ImportError:  # pragma: no cover - views ship with the package
+        return
+    views_dir = output / "views"
+    views_dir.mkdir(parents=True, exist_ok=True)
+    for view in VIEWS:
+        write_view(kg_store, view, views_dir / f"{view}.html")
+    typer.echo(f"wrote {views_dir}/*.html")
+    try:
+        from kg.report import write_report
+    except ImportError:  # pragma: no cover
+        return
+    write_report(kg_store, output / "report.html")
+    typer.echo(f"wrote {output / 'report.html'}")
+
+
+@app.command()
 def query(
     query: Annotated[str, typer.Argument(help="Bundled query name, .rq file or SPARQL text.")],
     store: StoreOption = None,

@@ -70,7 +70,7 @@ def build(
             )
     except KgError as exc:
         raise _fail(str(exc)) from None
-    for path, reason in report.failed:
+    for _path, reason in report.failed:
         typer.echo(f"failed: {reason}", err=True)
     typer.echo(
         f"documents: {len(report.ingested)} ingested, {len(report.skipped)} skipped "
@@ -93,7 +93,7 @@ def run(
     try:
         kg_store = _open(store)
         report = run_build(sources or [Path("seeds")], kg_store)
-        for path, reason in report.failed:
+        for _path, reason in report.failed:
             typer.echo(f"failed: {reason}", err=True)
         typer.echo(
             f"documents: {len(report.ingested)} ingested, {len(report.skipped)} skipped "
@@ -144,9 +144,7 @@ def _write_views(kg_store, output: Path) -> None:
 def query(
     query: Annotated[str, typer.Argument(help="Bundled query name, .rq file or SPARQL text.")],
     store: StoreOption = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, csv, tsv or json.")
-    ] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv or json.")] = "table",
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE, bound as a term.")
     ] = None,
@@ -213,7 +211,9 @@ def stats(store: StoreOption = None) -> None:
 
 @app.command()
 def viz(
-    view: Annotated[str, typer.Argument(help="overview, themes, agencies, inspectorates, people")] = "overview",
+    view: Annotated[
+        str, typer.Argument(help="overview, themes, agencies, inspectorates or people")
+    ] = "overview",
     output: Annotated[Path, typer.Option("-o", "--output", help="HTML file.")] = Path(
         "out/overview.html"
     ),

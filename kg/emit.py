@@ -139,7 +139,10 @@ def to_graph(document: Document, extraction: Extraction) -> Graph:
         path = inspection_path(extraction)
         for tally in extraction.grade_counts:
             iri = _fact(
-                graph, mint_iri("grade-count", *path, tally.grade), IKG.GradeCount, doc_iri,
+                graph,
+                mint_iri("grade-count", *path, tally.grade),
+                IKG.GradeCount,
+                doc_iri,
                 tally.evidence,
             )
             graph.add((iri, IKG.grade, mint_iri("grade", tally.grade)))
@@ -148,7 +151,10 @@ def to_graph(document: Document, extraction: Extraction) -> Graph:
         for graded in extraction.indicator_grades:
             indicator = mint_iri("indicator", graded.indicator)
             iri = _fact(
-                graph, mint_iri("evaluation", *path, graded.indicator), IKG.Evaluation, doc_iri,
+                graph,
+                mint_iri("evaluation", *path, graded.indicator),
+                IKG.Evaluation,
+                doc_iri,
                 graded.evidence,
             )
             graph.add((indicator, RDF.type, IKG.QualityIndicator))
@@ -158,8 +164,11 @@ def to_graph(document: Document, extraction: Extraction) -> Graph:
         for finding in extraction.findings:
             ev = finding.evidence
             iri = _fact(
-                graph, mint_iri("finding", document.id, f"{ev.start}-{ev.end}"),
-                POLARITY_CLASS[finding.polarity], doc_iri, ev,
+                graph,
+                mint_iri("finding", document.id, f"{ev.start}-{ev.end}"),
+                POLARITY_CLASS[finding.polarity],
+                doc_iri,
+                ev,
             )
             graph.add((iri, RDFS.label, Literal(finding.text)))
             for theme in finding.themes:
@@ -167,8 +176,11 @@ def to_graph(document: Document, extraction: Extraction) -> Graph:
             graph.add((insp_iri, IKG.finding, iri))
         for practice in extraction.good_practice:
             iri = _fact(
-                graph, mint_iri("practice", inspection.partnership.key, practice.name),
-                IKG.GoodPracticeExample, doc_iri, practice.evidence,
+                graph,
+                mint_iri("practice", inspection.partnership.key, practice.name),
+                IKG.GoodPracticeExample,
+                doc_iri,
+                practice.evidence,
             )
             graph.add((iri, RDFS.label, Literal(practice.name)))
             graph.add((iri, DCTERMS.description, Literal(practice.description)))
@@ -178,8 +190,11 @@ def to_graph(document: Document, extraction: Extraction) -> Graph:
         for amount in extraction.amounts:
             ev = amount.evidence
             iri = _fact(
-                graph, mint_iri("amount", document.id, f"{ev.start}-{ev.end}"), IKG.Amount,
-                doc_iri, ev,
+                graph,
+                mint_iri("amount", document.id, f"{ev.start}-{ev.end}"),
+                IKG.Amount,
+                doc_iri,
+                ev,
             )
             graph.add((iri, RDF.value, Literal(str(amount.value), datatype=XSD.decimal)))
             graph.add((iri, IKG.counts, Literal(amount.counts)))
@@ -189,8 +204,11 @@ def to_graph(document: Document, extraction: Extraction) -> Graph:
         partnership = _add_entity(graph, membership.partnership)
         agency = _add_entity(graph, membership.agency)
         iri = _fact(
-            graph, mint_iri("membership", membership.partnership.key, membership.agency.key),
-            ORG.Membership, doc_iri, membership.evidence,
+            graph,
+            mint_iri("membership", membership.partnership.key, membership.agency.key),
+            ORG.Membership,
+            doc_iri,
+            membership.evidence,
         )
         graph.add((iri, ORG.organization, partnership))
         graph.add((iri, ORG.member, agency))
@@ -214,10 +232,15 @@ def to_graph(document: Document, extraction: Extraction) -> Graph:
             holding = _fact(
                 graph,
                 mint_iri(
-                    "holding", official.organisation.key, official.role, official.name,
+                    "holding",
+                    official.organisation.key,
+                    official.role,
+                    official.name,
                     document.id,
                 ),
-                IKG.PostHolding, doc_iri, official.evidence,
+                IKG.PostHolding,
+                doc_iri,
+                official.evidence,
             )
             graph.add((holding, IKG.post, post))
             graph.add((holding, IKG.holder, person))
@@ -259,7 +282,8 @@ def reference_graph() -> Graph:
         iri = _add_entity(graph, entity)
         for alt in known.alt_labels:
             graph.add((iri, SKOS.altLabel, Literal(alt)))
-        if known.area and entity.kind in ("partnership", "agency") and ("area", known.area) in index:
+        in_area = ("area", known.area) in index
+        if known.area and entity.kind in ("partnership", "agency") and in_area:
             graph.add((iri, IKG.area, mint_iri("area", known.area)))
         if known.gss:
             graph.add((iri, IKG.gssCode, Literal(known.gss)))

@@ -154,7 +154,9 @@ def build(
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for path, outcome in zip(todo, pool.map(_prepare_or_error, todo, chunksize=4)):
+            for path, outcome in zip(
+                todo, pool.map(_prepare_or_error, todo, chunksize=4), strict=True
+            ):
                 commit(path, outcome)
     else:
         for path in todo:

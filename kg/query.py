@@ -133,7 +133,7 @@ def bind_parameters(text: str, bindings: dict[str, ox.Term]) -> str:
     if match is None:
         raise KgError("query: parameters need a WHERE { ... } clause to bind into")
     values = " ".join(f"VALUES ?{name} {{ {term} }}" for name, term in bindings.items())
-    return f"{text[: match.end()]} {values}{text[match.end():]}"
+    return f"{text[: match.end()]} {values}{text[match.end() :]}"
 
 
 def execute(store: Store, query: str, params: dict[str, str] | None = None):

@@ -56,9 +56,11 @@ def test_rebuild_changes_nothing(built):
 
 def test_inspections_query_finds_each_seed(built):
     store, _ = built
-    rows = list(csv.DictReader(io.StringIO(
-        kg("query", "inspections", "--store", str(store), "--format", "csv").stdout
-    )))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(kg("query", "inspections", "--store", str(store), "--format", "csv").stdout)
+        )
+    )
     by_doc = {row["document"]: row for row in rows}
     assert set(by_doc) == {p.stem for p in (ROOT / "seeds").glob("*.txt")}
     assert by_doc["001_11b822338e92b3cf"]["partnership"] == "Inverclyde Alliance"
@@ -77,11 +79,14 @@ def test_inspections_query_finds_each_seed(built):
 
 def test_officials_query_as_sparql_json(built):
     store, _ = built
-    result = json.loads(
-        kg("query", "officials", "--store", str(store), "--format", "json").stdout
-    )
+    result = json.loads(kg("query", "officials", "--store", str(store), "--format", "json").stdout)
     assert result["head"]["vars"] == [
-        "person", "honorific", "role", "organisation", "document", "quote"
+        "person",
+        "honorific",
+        "role",
+        "organisation",
+        "document",
+        "quote",
     ]
     rows = [{k: v["value"] for k, v in b.items()} for b in result["results"]["bindings"]]
     people = {row["person"] for row in rows}
@@ -100,11 +105,27 @@ def test_sparql_text_and_param_binding(built):
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
         "SELECT DISTINCT ?p WHERE { ?p rdfs:label ?label }"
     )
-    out = kg("query", text, "--store", str(store), "--format", "csv",
-             "--param", "label=Inverclyde Alliance").stdout
+    out = kg(
+        "query",
+        text,
+        "--store",
+        str(store),
+        "--format",
+        "csv",
+        "--param",
+        "label=Inverclyde Alliance",
+    ).stdout
     assert out.splitlines()[1:] == ["https://w3id.org/inspection-kg/id/partnership/inverclyde"]
-    hostile = kg("query", text, "--store", str(store), "--format", "csv",
-                 "--param", 'label=x" } ?p ?q ?label { "').stdout
+    hostile = kg(
+        "query",
+        text,
+        "--store",
+        str(store),
+        "--format",
+        "csv",
+        "--param",
+        'label=x" } ?p ?q ?label { "',
+    ).stdout
     assert hostile.splitlines()[1:] == []
 
 

@@ -230,5 +230,22 @@ def viz(
     typer.echo(f"wrote {output} ({stats_})")
 
 
+@app.command()
+def links(
+    output: Annotated[Path, typer.Option("-o", "--output", help="SSSOM/TSV file.")] = Path(
+        "out/links.sssom.tsv"
+    ),
+) -> None:
+    """Write the reference data's links (Wikidata, statistics.gov.scot) as SSSOM/TSV."""
+    from kg.link import select_links, write_sssom
+
+    try:
+        rows = select_links()
+        write_sssom(rows, output)
+    except (KgError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"wrote {output} ({len(rows)} links)")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -49,6 +49,7 @@ class IKG(DefinedNamespace):
     Inspection: URIRef
     Inspectorate: URIRef
     JointInspection: URIRef
+    MultiAgencyInspection: URIRef
     NHSBoard: URIRef
     NationalAgency: URIRef
     Organisation: URIRef

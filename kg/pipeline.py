@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rdflib import Graph, Literal
+from rdflib.compare import to_canonical_graph
 from rdflib.namespace import PROV, RDF
 
 from kg import EXTRACTOR_VERSION
@@ -22,7 +23,7 @@ from kg.errors import KgError
 from kg.extract import extract
 from kg.namespace import IKG, bind_prefixes, graph_iri
 from kg.resources import resource_dir
-from kg.sources import iter_source_files, read_document
+from kg.sources import file_sha256, iter_source_files, read_document
 from kg.store import ONTOLOGY_GRAPH, REFERENCE_GRAPH, Store
 
 
@@ -54,7 +55,10 @@ def _static_graphs() -> list[tuple[object, Graph]]:
 def _load_static(store: Store) -> None:
     """Load the ontology and reference graphs, replacing them only when they changed."""
     for name, graph in _static_graphs():
-        text = "\n".join(sorted(graph.serialize(format="nt").splitlines()))
+        # canonical blank-node labels: a plain parse mints new ones each run, so the digest
+        # would always differ and every build would rewrite these graphs
+        canonical = to_canonical_graph(graph).serialize(format="nt")
+        text = "\n".join(sorted(canonical.splitlines()))
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if store.graph_state(name) == (digest, EXTRACTOR_VERSION):
             continue
@@ -94,14 +98,13 @@ def _prepare_or_error(path: Path) -> Prepared | KgError:
         return prepare_file(path)
     except KgError as exc:
         return exc
+    except Exception as exc:  # noqa: BLE001 - one bad document must not end the build
+        return KgError(f"{path}: extraction failed ({type(exc).__name__}: {exc})".split("\n")[0])
 
 
 def _file_sha256(path: Path) -> str | None:
     """The sha256 of a file's bytes, or None when it cannot be read (reported later)."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
+    return file_sha256(path)
 
 
 def _is_unchanged(path: Path, store: Store) -> bool:
@@ -126,10 +129,11 @@ def build(
     seen: dict[str, Path] = {}
     todo: list[Path] = []
     for path in iter_source_files(sources):
-        if path.stem in seen:
-            report.failed.append((str(path), f"{path}: same document id as {seen[path.stem]}"))
+        key = str(graph_iri(path.stem))
+        if key in seen:
+            report.failed.append((str(path), f"{path}: same document graph as {seen[key]}"))
             continue
-        seen[path.stem] = path
+        seen[key] = path
         if _is_unchanged(path, store):
             report.skipped.append(path.stem)
             if progress is not None:

@@ -7,9 +7,11 @@ offset downstream refers to this normalised text, which is stored with the docum
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +20,14 @@ from pathlib import Path
 from kg.errors import KgError
 
 MAX_BYTES = 64 * 1024 * 1024
+"""Largest PDF read, in bytes (a PDF is mostly images; its text is far smaller)."""
+MAX_TEXT_BYTES = 8 * 1024 * 1024
+"""Largest text, Markdown or HTML file read, in bytes: refused before reading, so memory stays
+bounded. The largest real inspection report is well under 1 MB of text."""
+MAX_TEXT_CHARS = 1_000_000
+"""Longest normalised text extracted (spaCy's ``max_length``); longer documents are refused."""
+_CONTROL_SHARE = 0.05
+"""Share of control characters above which decoded bytes are taken for binary data."""
 
 
 @dataclass(frozen=True)
@@ -75,20 +85,48 @@ def normalise_text(text: str) -> str:
     return text
 
 
+def _looks_binary(text: str) -> bool:
+    """True when more than 5% of the characters are control codes (other than layout)."""
+    if not text:
+        return False
+    layout = "\t\n\r\f"
+    controls = sum(1 for char in text if unicodedata.category(char) == "Cc" and char not in layout)
+    return controls / len(text) > _CONTROL_SHARE
+
+
 def decode_bytes(data: bytes, path: Path) -> str:
-    """Decode bytes as UTF-8 when valid, else by charset detection; refuse binary data."""
+    """Decode bytes to text; refuse binary data.
+
+    Policy: valid UTF-8 is UTF-8. UTF-8 with a few damaged bytes (it holds valid multi-byte
+    sequences too) is UTF-8 with U+FFFD in place of each bad byte. Bytes with no valid
+    multi-byte sequence are a legacy single-byte encoding: Windows-1252, which is a superset of
+    Latin-1's printable characters (a statistical guess mistakes short Latin-1 text for Baltic
+    code pages). Only when Windows-1252 cannot decode them is charset detection asked.
+
+    >>> decode_bytes("Children’s".encode("cp1252"), Path("a.txt"))
+    'Children’s'
+    >>> decode_bytes("Café naïve".encode("latin-1"), Path("a.txt"))
+    'Café naïve'
+    """
     if b"\x00" in data[:8192]:
         raise KgError(f"{path}: binary content, not text")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
+        text = data.decode("utf-8", errors="replace")
+        if not any(ord(char) > 127 and char != "\ufffd" for char in text):
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
-        raise KgError(f"{path}: cannot detect the text encoding")
-    return str(best)
+                best = from_bytes(data).best()
+                if best is None:
+                    raise KgError(f"{path}: binary content, not text") from None
+                text = str(best)
+    if _looks_binary(text):
+        raise KgError(f"{path}: binary content, not text")
+    return text
 
 
 def read_text_file(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
@@ -96,43 +134,80 @@ def read_text_file(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
     return decode_bytes(data, path), ()
 
 
+_DOCTYPE = re.compile(r"<!DOCTYPE[^>\[]{0,1000}(\[.{0,1000000}?\]\s*)?>", re.I | re.S)
+_ENTITY_DECL = re.compile(r"<!(ENTITY|ELEMENT|ATTLIST|NOTATION)\b[^>]{0,10000}>", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]{0,1000}\?>", re.I)
+
+
+def _strip_dtd(html: str) -> str:
+    """Drop the XML declaration and any DOCTYPE with its internal subset (entity declarations).
+
+    HTML is never parsed as XML here, so no entity is expanded and no external entity or DTD is
+    fetched (billion laughs, XXE); dropping the declarations also keeps their text out of the
+    document.
+
+    >>> _strip_dtd('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><p>&a;</p>')
+    '<p>&a;</p>'
+    """
+    html = _XML_DECL.sub("", html, count=1)
+    html = _DOCTYPE.sub("", html, count=1)
+    return _ENTITY_DECL.sub("", html)
+
+
 def read_html(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
-    """Read the main text of an HTML page (boilerplate and scripts dropped) with trafilatura."""
+    """Read the main text of an HTML page (boilerplate and scripts dropped) with trafilatura.
+
+    Parsing is lxml's HTML parser (through trafilatura, and directly as a fallback), which
+    expands no DTD entities and loads nothing from the network.
+    """
     import trafilatura
+    from lxml import etree
+    from lxml import html as lxml_html
 
-    html = decode_bytes(data, path)
-    text = trafilatura.extract(
-        html, include_comments=False, include_tables=True, favor_recall=True, deduplicate=False
-    )
+    html = _strip_dtd(decode_bytes(data, path))
+    try:
+        text = trafilatura.extract(
+            html, include_comments=False, include_tables=True, favor_recall=True, deduplicate=False
+        )
+    except Exception:  # trafilatura on junk markup: fall back to plain lxml below
+        text = None
     if not text:
-        from lxml import html as lxml_html
-
+        parser = lxml_html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
         try:
-            tree = lxml_html.fromstring(html)
-        except Exception as exc:  # lxml raises several unrelated types on junk
+            tree = lxml_html.fromstring(html, parser=parser)
+        except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
             raise KgError(f"{path}: not parseable HTML ({exc})") from exc
-        for node in tree.xpath("//script|//style|//noscript"):
+        for node in tree.xpath("//script|//style|//noscript|//template"):
             node.drop_tree()
         text = tree.text_content()
     return text, ()
 
 
 def read_pdf(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
-    """Read a PDF's text layer page by page with pypdf, keeping where each page starts."""
+    """Read a PDF's text layer page by page with pypdf, keeping where each page starts.
+
+    An encrypted PDF is opened with the empty password (many are encrypted only to restrict
+    printing); otherwise it is refused. Any failure inside pypdf on a damaged file becomes one
+    "corrupt PDF" line, and pypdf's own warnings are kept off the terminal.
+    """
     import io
+    import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise KgError(f"{path}: encrypted PDF, cannot read its text")
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise KgError(f"{path}: encrypted PDF, cannot read its text without the password")
         pages = [page.extract_text() or "" for page in reader.pages]
     except KgError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise KgError(f"{path}: corrupt PDF ({exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many unrelated types on damaged files
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "decrypt" in reason.lower() or "password" in reason.lower():
+            raise KgError(f"{path}: encrypted PDF, cannot read its text ({reason})") from exc
+        raise KgError(f"{path}: corrupt PDF ({reason})") from exc
     starts, chunks, offset = [], [], 0
     for page_text in pages:
         page_text = normalise_text(page_text)
@@ -141,7 +216,7 @@ def read_pdf(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
         offset += len(page_text) + 2
     text = "\n\n".join(chunks)
     if not text.strip():
-        raise KgError(f"{path}: PDF has no text layer (scanned?)")
+        raise KgError(f"{path}: PDF has no text layer (scanned images?); nothing to read")
     return text, tuple(starts)
 
 
@@ -162,32 +237,84 @@ MEDIA_TYPES = {
 }
 
 
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """Read a regular file's bytes, refusing anything else and anything over ``limit`` bytes.
+
+    The size is checked before reading and the read itself is bounded, so a huge file, a file
+    that grows, a FIFO or a device (``/dev/zero``) can neither hang the build nor fill memory.
+    """
+    try:
+        info = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ENOENT and path.is_symlink():
+            raise KgError(f"{path}: broken symlink (its target does not exist)") from exc
+        if exc.errno == errno.ELOOP:
+            raise KgError(f"{path}: symlink loop") from exc
+        raise KgError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise KgError(f"{path}: is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise KgError(f"{path}: not a regular file (a FIFO, socket or device); not read")
+    if info.st_size > limit:
+        raise KgError(
+            f"{path}: too large ({info.st_size:,} bytes; the limit for this type is {limit:,})"
+        )
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise KgError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if len(data) > limit:
+        raise KgError(f"{path}: too large (over the {limit:,}-byte limit for this type)")
+    return data
+
+
+def file_sha256(path: Path) -> str | None:
+    """The sha256 of a file's bytes, read in chunks; None when it is not a readable regular
+    file within the size limit (``read_document`` then reports why).
+
+    Used to skip unchanged documents without reading a FIFO, a device or a huge file whole.
+    """
+    path = Path(path)
+    limit = MAX_BYTES if path.suffix.lower() == ".pdf" else MAX_TEXT_BYTES
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
 def read_document(path: Path) -> Document:
     """Read one file into a :class:`Document`; raise :class:`KgError` naming the file."""
     path = Path(path)
-    reader = READERS.get(path.suffix.lower())
+    suffix = path.suffix.lower()
+    reader = READERS.get(suffix)
     if reader is None:
         raise KgError(f"{path}: unsupported file type {path.suffix or '(none)'}")
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise KgError(f"{path}: {size} bytes is over the {MAX_BYTES}-byte limit")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise KgError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    data = _read_bounded(path, MAX_BYTES if suffix == ".pdf" else MAX_TEXT_BYTES)
     if not data.strip():
         raise KgError(f"{path}: empty file")
     text, page_starts = reader(path, data)
     text = normalise_text(text) if not page_starts else text
     if not text.strip():
         raise KgError(f"{path}: no text found")
+    if len(text) > MAX_TEXT_CHARS:
+        raise KgError(
+            f"{path}: too long ({len(text):,} characters of text; the limit is {MAX_TEXT_CHARS:,})"
+        )
     title = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return Document(
         id=path.stem,
         path=str(path),
         text=text,
         sha256=hashlib.sha256(data).hexdigest(),
-        media_type=MEDIA_TYPES[path.suffix.lower()],
+        media_type=MEDIA_TYPES[suffix],
         title=title[:300],
         page_starts=page_starts,
     )

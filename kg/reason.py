@@ -38,6 +38,7 @@ SHAPES_FILE = "shapes.ttl"
 NO_JAVA = "validate: HermiT needs a Java runtime (install default-jre-headless); none found on PATH"
 _RESERVED = (str(RDF), str(RDFS), str(OWL), str(XSD))
 _PREFIXED = bind_prefixes(Graph())
+_TEXT_PROPERTIES = frozenset({NIF.anchorOf, NIF.isString})  # texts: no logic, much size
 
 
 # ---------------------------------------------------------------- records
@@ -55,12 +56,20 @@ class Violation:
     document: str | None = None
     severity: str = "Violation"
 
+    @property
+    def is_error(self) -> bool:
+        """True for a violation; false for a warning or an info, which do not fail a build."""
+        return self.severity == "Violation"
+
     def line(self) -> str:
         """One line for a terminal: node, rule, document, message."""
         where = f" [{self.path}]" if self.path else ""
         value = f" (value {self.value})" if self.value is not None else ""
         document = self.document or "-"
-        return f"{self.focus}{where}: {self.rule}; document {document}: {self.message}{value}"
+        level = "" if self.is_error else f"{self.severity.lower()}: "
+        return (
+            f"{level}{self.focus}{where}: {self.rule}; document {document}: {self.message}{value}"
+        )
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,11 @@ class ReasonerResult:
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """Both checks together; ``conforms`` is true when SHACL and HermiT found nothing."""
+    """Both checks together.
+
+    ``conforms`` is true when SHACL found no violation (warnings allowed) and HermiT found the
+    ontology plus data consistent.
+    """
 
     conforms: bool
     violations: tuple[Violation, ...] = ()
@@ -117,7 +130,9 @@ def load_shapes_graph() -> Graph:
 
 
 def validate_shacl(data: Graph, inference: str = "none") -> list[Violation]:
-    """Validate ``data`` against ``shapes.ttl`` with pySHACL; return the violations found.
+    """Validate ``data`` against ``shapes.ttl`` with pySHACL; return every result found.
+
+    Results of severity ``Warning`` are returned too (``Violation.is_error`` is false).
 
     The ontology is given to pySHACL as ``ont_graph`` so that ``sh:targetClass`` reaches
     subclasses (an ``ikg:JointInspection`` is checked as an ``ikg:Inspection``).
@@ -143,8 +158,7 @@ def validate_shacl(data: Graph, inference: str = "none") -> list[Violation]:
         allow_warnings=True,
         inplace=True,
     )
-    if conforms:
-        return []
+    del conforms  # warnings do not break conformance; every result is returned
     violations = {_violation(results, result, data, shapes) for result in _results(results)}
     return sorted(violations, key=lambda v: (v.document or "", v.focus, v.rule, v.message))
 
@@ -298,7 +312,8 @@ def to_reasoner_graph(data: Graph, ontology: Graph) -> Graph:
 
     Kept from ``data``: ``rdf:type`` assertions between IRIs (to classes outside the RDF/OWL
     vocabularies), ``owl:sameAs``/``owl:differentFrom`` between IRIs, and values of the
-    ontology's object properties (IRI objects) and datatype properties (literal objects).
+    ontology's object properties (IRI objects) and datatype properties (literal objects),
+    except texts (``nif:anchorOf``, ``nif:isString``).
     Classes used in the data but not declared get an ``owl:Class`` declaration, and every
     ``ikg:Inspectorate`` is declared different from the others (unique names).
     """
@@ -323,6 +338,8 @@ def to_reasoner_graph(data: Graph, ontology: Graph) -> Graph:
         elif predicate in object_properties:
             if isinstance(obj, URIRef):
                 merged.add((subject, predicate, obj))
+        elif predicate in _TEXT_PROPERTIES:
+            continue
         elif predicate in datatype_properties and isinstance(obj, Literal):
             merged.add((subject, predicate, obj))
     inspectorates = sorted(i for i in merged.subjects(RDF.type, IKG.Inspectorate) if i)
@@ -351,7 +368,7 @@ def _first_line(text: str) -> str:
 
 _DISJOINT_PAIRS = """
 SELECT DISTINCT ?x ?a ?b WHERE {
-  { ?a owl:disjointWith ?b }
+  { ?a owl:disjointWith ?b } UNION { ?b owl:disjointWith ?a }
   UNION
   { ?all a owl:AllDisjointClasses ; owl:members ?list .
     ?list rdf:rest*/rdf:first ?a . ?list rdf:rest*/rdf:first ?b . FILTER (?a != ?b) }
@@ -416,7 +433,7 @@ def validate(data: Graph) -> ValidationReport:
     reasoned = check_consistency(data)
     inconsistency = None if reasoned.consistent else reasoned.message
     return ValidationReport(
-        conforms=not violations and reasoned.consistent,
+        conforms=reasoned.consistent and not any(v.is_error for v in violations),
         violations=violations,
         inconsistency=inconsistency,
         classified=reasoned.classified,

@@ -192,3 +192,11 @@ def test_missing_java_is_a_clear_error(valid: Graph, monkeypatch: pytest.MonkeyP
     with pytest.raises(KgError, match="HermiT needs a Java runtime") as error:
         check_consistency(valid)
     assert str(error.value) == NO_JAVA
+
+
+@needs_java
+def test_the_seed_graph_validates(seed_store) -> None:
+    """Validate every built graph: the five seeds conform to the shapes and are consistent."""
+    report = validate(seed_store.to_rdflib())
+    assert report.conforms, "\n".join(report.lines())
+    assert len(report.classified[str(IKG.MultiAgencyInspection)]) >= 3

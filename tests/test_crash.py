@@ -22,13 +22,14 @@ from collections import Counter
 from pathlib import Path
 
 from kg.namespace import GRAPH, IKG
+from kg.pipeline import build as run_build
 from kg.query import run_query
 from kg.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 DOCUMENTS = 200
-KILLS = 4
+KILLS = 3
 RANDOM_SEED = 20261122
 IN_USE = "store is in use by another process"
 
@@ -117,16 +118,14 @@ def graph_state(path: Path) -> dict[str, tuple[int, str | None]]:
 
 def normalised_dump(path: Path) -> Counter[str]:
     """The store's N-Quads with timestamps dropped and blank-node labels erased."""
-    result = subprocess.run(
-        kg_command("export", "--store", str(path), "--format", "nquads"),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    store = Store(path)
+    try:
+        text = store.dump_text("nquads")
+    finally:
+        del store
+        gc.collect()
     lines = (
-        re.sub(r"_:\S+", "_:b", line)
-        for line in result.stdout.splitlines()
-        if "generatedAtTime" not in line
+        re.sub(r"_:\S+", "_:b", line) for line in text.splitlines() if "generatedAtTime" not in line
     )
     return Counter(lines)
 
@@ -135,9 +134,10 @@ def test_sigkill_at_random_points_loses_nothing_committed(tmp_path: Path) -> Non
     """Kill the build several times; each time the store is consistent; a re-run completes it."""
     corpus = make_corpus(tmp_path / "corpus")
     reference = tmp_path / "reference"
-    subprocess.run(
-        kg_command("build", str(corpus), "--store", str(reference)), check=True, capture_output=True
-    )
+    clean = Store(reference)  # the uninterrupted build, in this process
+    assert run_build([corpus], clean).ok
+    del clean
+    gc.collect()
     expected = graph_state(reference)
     assert len(expected) == DOCUMENTS
     assert all(count > 0 and sha for count, sha in expected.values())
@@ -171,44 +171,44 @@ def test_second_writer_and_query_during_build(tmp_path: Path) -> None:
     either answers from a consistent store or says "in use"."""
     corpus = make_corpus(tmp_path / "corpus")
     store = tmp_path / "store"
-    subprocess.run(
-        kg_command("build", str(SEEDS), "--store", str(store)), check=True, capture_output=True
-    )
+    master, slave = pty.openpty()
     build = subprocess.Popen(
         kg_command("build", str(corpus), "--store", str(store)),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=slave,
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "120"},
     )
+    os.close(slave)
     try:
-        time.sleep(1.5)
+        seen = b""
+        while b"ingested: doc0" not in seen:  # the build holds the store and is writing
+            seen = seen[-64:] + os.read(master, 4096)
         second = subprocess.run(
             kg_command("build", str(corpus), "--store", str(store)),
             capture_output=True,
             text=True,
         )
-        assert second.returncode == 1
-        assert second.stderr.strip().splitlines() == [
-            f"error: {store}: {IN_USE} (try again when it ends)"
-        ]
         query = subprocess.run(
             kg_command(
-                "query",
-                "SELECT * WHERE { ?s ?p ?o } LIMIT 1",
-                "--store",
-                str(store),
-                "--format",
-                "csv",
+                "query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--store", str(store), "-f", "csv"
             ),
             capture_output=True,
             text=True,
         )
-        if query.returncode == 0:
-            assert query.stdout.startswith("s,p,o")
-        else:
-            assert query.returncode == 1
-            assert query.stderr.strip().splitlines() == [
-                f"error: {store}: {IN_USE} (try again when it ends)"
-            ]
+        still_running = build.poll() is None
     finally:
-        build.wait(timeout=120)
-    assert build.returncode == 0
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+        os.close(master)
+    assert still_running, "the build ended before the second writer tried; nothing was shown"
+    assert second.returncode == 1
+    assert second.stderr.strip().splitlines() == [
+        f"error: {store}: {IN_USE} (try again when it ends)"
+    ]
+    if query.returncode == 0:
+        assert query.stdout.startswith("s,p,o")
+    else:
+        assert query.returncode == 1
+        assert query.stderr.strip().splitlines() == [
+            f"error: {store}: {IN_USE} (try again when it ends)"
+        ]

@@ -385,50 +385,79 @@ def to_view_graph(selection: Selection, view: str) -> nx.MultiGraph:
 
 
 # ------------------------------------------------------------------ layout
-def spring_positions(
-    graph: nx.Graph, seed: int = SEED, iterations: int = 60
-) -> dict[str, tuple[float, float]]:
-    """Fruchterman-Reingold positions (numpy, dense, deterministic) scaled to pixels.
-
-    networkx's own spring layout needs scipy above 500 nodes; this one does not.
-    """
-    nodes = list(graph)
-    n = len(nodes)
-    if n == 0:
-        return {}
-    if n == 1:
-        return {nodes[0]: (0.0, 0.0)}
-    index = {node: i for i, node in enumerate(nodes)}
+def _fruchterman_reingold(n: int, pairs: np.ndarray, seed: int, iterations: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    pos = rng.random((n, 2)).astype(np.float32)
-    pairs = np.array(
-        [(index[u], index[v]) for u, v in graph.edges() if u != v], dtype=np.int64
-    ).reshape(-1, 2)
-    k = np.float32(1.0 / math.sqrt(n))
+    x = rng.random(n, dtype=np.float32)
+    y = rng.random(n, dtype=np.float32)
+    k2 = np.float32(1.0 / n)
+    k = np.float32(math.sqrt(k2))
     temperature = 0.1
     cooling = temperature / (iterations + 1)
     for _ in range(iterations):
-        delta = pos[:, None, :] - pos[None, :, :]
-        dist2 = np.einsum("ijk,ijk->ij", delta, delta)
-        np.maximum(dist2, 1e-4, out=dist2)
-        disp = np.einsum("ijk,ij->ik", delta, (k * k) / dist2)
+        dx = x[:, None] - x[None, :]
+        dy = y[:, None] - y[None, :]
+        inv = dx * dx
+        inv += dy * dy
+        np.maximum(inv, np.float32(1e-4), out=inv)
+        np.divide(k2, inv, out=inv)
+        fx = (dx * inv).sum(axis=1)
+        fy = (dy * inv).sum(axis=1)
         if len(pairs):
-            d = pos[pairs[:, 0]] - pos[pairs[:, 1]]
-            length = np.sqrt((d * d).sum(axis=1))[:, None]
-            pull = d * length / k
-            np.add.at(disp, pairs[:, 0], -pull)
-            np.add.at(disp, pairs[:, 1], pull)
-        disp -= (pos - pos.mean(axis=0)) * (0.05 * n * k)  # gravity keeps components close
-        length = np.sqrt((disp * disp).sum(axis=1))
-        np.maximum(length, 1e-6, out=length)
-        pos += disp * (np.minimum(length, temperature) / length)[:, None]
+            ex = x[pairs[:, 0]] - x[pairs[:, 1]]
+            ey = y[pairs[:, 0]] - y[pairs[:, 1]]
+            length = np.sqrt(ex * ex + ey * ey) / k
+            np.add.at(fx, pairs[:, 0], -ex * length)
+            np.add.at(fx, pairs[:, 1], ex * length)
+            np.add.at(fy, pairs[:, 0], -ey * length)
+            np.add.at(fy, pairs[:, 1], ey * length)
+        gravity = np.float32(0.05 * n * k)
+        fx -= (x - x.mean()) * gravity  # gravity keeps components together
+        fy -= (y - y.mean()) * gravity
+        length = np.sqrt(fx * fx + fy * fy)
+        np.maximum(length, np.float32(1e-6), out=length)
+        step = np.minimum(length, temperature) / length
+        x += fx * step
+        y += fy * step
         temperature -= cooling
-    pos -= pos.mean(axis=0)
-    span = float(np.abs(pos).max()) or 1.0
-    scale = 60.0 * math.sqrt(n) / span
-    return {
-        node: (float(x) * scale, float(y) * scale) for node, (x, y) in zip(nodes, pos, strict=True)
+    return np.stack([x - x.mean(), y - y.mean()], axis=1)
+
+
+def spring_positions(graph: nx.Graph, seed: int = SEED) -> dict[str, tuple[float, float]]:
+    """Fruchterman-Reingold positions (numpy, deterministic) scaled to pixels.
+
+    networkx's own spring layout needs scipy above 500 nodes; this one does not. Nodes
+    with one neighbour are left out of the simulation and set in a ring around it, which
+    keeps big, star-like graphs fast.
+    """
+    if graph.number_of_nodes() == 0:
+        return {}
+    leaves = {node for node in graph if graph.degree(node) == 1}
+    # a pair of leaves joined only to each other stays in the simulation
+    leaves = {node for node in leaves if next(iter(graph[node])) not in leaves}
+    core = [node for node in graph if node not in leaves]
+    index = {node: i for i, node in enumerate(core)}
+    pairs = np.array(
+        [(index[u], index[v]) for u, v in graph.edges() if u != v and u in index and v in index],
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    n = len(core)
+    iterations = 50 if n <= 1000 else 25
+    pos = _fruchterman_reingold(n, pairs, seed, iterations) if n > 1 else np.zeros((n, 2))
+    span = float(np.abs(pos).max()) if n > 1 else 1.0
+    scale = 55.0 * math.sqrt(max(n, 1)) / (span or 1.0)
+    positions = {
+        node: (float(pos[i, 0]) * scale, float(pos[i, 1]) * scale) for node, i in index.items()
     }
+    around: dict[str, list[str]] = defaultdict(list)
+    for leaf in sorted(leaves):
+        around[next(iter(graph[leaf]))].append(leaf)
+    for parent, children in around.items():
+        px, py = positions[parent]
+        radius = 70.0 + 4.0 * len(children)
+        for i, child in enumerate(children):
+            angle = 2 * math.pi * i / len(children) + 0.3
+            positions[child] = (px + radius * math.cos(angle), py + radius * math.sin(angle))
+    return positions
 
 
 # ------------------------------------------------------------------ view data
@@ -456,7 +485,7 @@ def _cap(graph: nx.MultiGraph, limit: int) -> tuple[nx.MultiGraph, str]:
         return graph, ""
     ranked = sorted(graph.degree(weight="weight"), key=lambda item: (-item[1], item[0]))
     keep = [node for node, _ in ranked[:limit]]
-    sub = graph.subgraph(keep).copy()
+    sub = graph.subgraph(keep)
     note = (
         f"Showing the {limit:,} most connected of {graph.number_of_nodes():,} nodes "
         f"({sub.number_of_edges():,} of {graph.number_of_edges():,} edges). "
@@ -476,7 +505,7 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
     if n <= 1000:
         betweenness = nx.betweenness_centrality(simple)
     else:
-        betweenness = nx.betweenness_centrality(simple, k=min(200, n), seed=SEED)
+        betweenness = nx.betweenness_centrality(simple, k=32, seed=SEED)
     positions = spring_positions(simple)
     physics = n <= PHYSICS_MAX
     max_weight = max((d["weight"] for _, _, d in graph.edges(data=True)), default=1) or 1

@@ -119,6 +119,22 @@ def synthetic_graph(partnerships: int = 6, evil: bool = False, findings: int = 6
         g.add((insp, IKG.leadInspectorate, insp_iris[0]))
         for i in insp_iris[: 1 + n % len(insp_iris)]:
             g.add((insp, IKG.participatingInspectorate, i))
+        for grade, rank, count in (
+            ("very good", 5, n % 2),
+            ("good", 4, 2 + n % 3),
+            ("adequate", 3, 1),
+        ):
+            if not count:
+                continue
+            gi = mint_iri("grade", grade)
+            g.add((gi, RDF.type, IKG.Grade))
+            g.add((gi, SKOS.prefLabel, Literal(grade, lang="en")))
+            g.add((gi, SKOS.notation, Literal(rank)))
+            tally = mint_iri("grade-count", key, "2016", grade)
+            g.add((tally, RDF.type, IKG.GradeCount))
+            g.add((tally, IKG.grade, gi))
+            g.add((tally, IKG.count, Literal(count, datatype=XSD.positiveInteger)))
+            g.add((insp, IKG.gradeCount, tally))
         for f in range(findings):
             start = 100 + 80 * f
             text = f"Finding {f} of area {n} about {THEMES[(n + f) % len(THEMES)]}."
@@ -224,10 +240,11 @@ def render(
     size: tuple[int, int] = (1400, 900),
     budget_ms: int = 20000,
     timeout: float = 120,
+    fragment: str = "",
 ) -> Rendered:
     """Load ``html`` offline; return its ``#kg-status`` attributes, console lines, screenshot."""
     chromium = chromium_or_skip()
-    url = html.resolve().as_uri()
+    url = html.resolve().as_uri() + (f"#{fragment}" if fragment else "")
     common = [f"--window-size={size[0]},{size[1]}", f"--virtual-time-budget={budget_ms}"]
     dumped = _run(chromium, [*common, "--dump-dom", url], timeout)
     status_tag = _STATUS.search(dumped.stdout)

@@ -1,0 +1,155 @@
+"""Views: offline, escaped HTML whose vis DataSets hold the graph; checked in headless Chromium.
+
+Tests marked ``browser`` need Debian's chromium: they skip locally without it and fail when
+``CI`` is set. Screenshots land in ``tests/artifacts/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browser import EVIL_IMG, EVIL_SCRIPT, render, status_json, synthetic_store
+
+from kg.errors import KgError
+from kg.report import write_report
+from kg.viz import (
+    TEMPLATE,
+    VIEWS,
+    build_view,
+    select_view,
+    to_html,
+    to_script_json,
+    write_view,
+)
+
+EXTERNAL = re.compile(
+    r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|@import|url\(\s*["']?\s*(?:https?:)?//""",
+    re.IGNORECASE,
+)
+
+
+@pytest.fixture(scope="module")
+def small_store():
+    return synthetic_store(8)
+
+
+@pytest.fixture(scope="module")
+def evil_store():
+    return synthetic_store(4, evil=True)
+
+
+def test_script_json_escapes_markup():
+    text = to_script_json({"a": "</script><img src=x onerror=alert(1)>&amp;\u2028"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_views_are_offline_and_counted(small_store, tmp_path, view):
+    path = tmp_path / f"{view}.html"
+    stats = write_view(small_store, view, path)
+    data = select_view(small_store, view)
+    assert (stats.nodes, stats.edges) == (len(data.nodes), len(data.edges))
+    assert stats.nodes > 0 and stats.edges > 0
+    text = path.read_text(encoding="utf-8")
+    assert not EXTERNAL.search(text), EXTERNAL.search(text).group(0)
+    ids = {node["id"] for node in data.nodes}
+    assert all(i.startswith(("id:", "ikg:")) for i in ids)
+    assert all(e["from"] in ids and e["to"] in ids for e in data.edges)
+
+
+def test_evil_text_is_never_markup(evil_store, tmp_path):
+    for view in VIEWS:
+        text = to_html(select_view(evil_store, view))
+        assert EVIL_SCRIPT not in text and EVIL_IMG not in text
+        # only the template's own scripts close: data and vis's code never end a script
+        assert text.lower().count("</script") == TEMPLATE.read_text().lower().count("</script")
+        assert "onerror=window" not in text.replace("\\u003cimg src=x onerror=window", "")
+
+
+def test_cap_keeps_the_most_connected_and_says_so(small_store, tmp_path):
+    stats = write_view(small_store, "overview", tmp_path / "o.html", max_nodes=10)
+    assert stats.capped and stats.nodes == 10 and stats.total_nodes > 10
+    assert "Showing the 10 most connected of" in (tmp_path / "o.html").read_text()
+
+
+def test_unknown_view(small_store, tmp_path):
+    with pytest.raises(KgError, match="no such view"):
+        write_view(small_store, "nope", tmp_path / "x.html")
+
+
+def test_build_view_is_a_pyvis_network(small_store, tmp_path):
+    net = build_view(small_store, "themes")
+    assert len(net.nodes) == len(net.get_nodes()) > 0
+    net.write_html(str(tmp_path / "net.html"))
+    assert not EXTERNAL.search((tmp_path / "net.html").read_text())
+
+
+def test_empty_store_gives_a_page_with_a_note(tmp_path):
+    from kg.store import Store
+
+    stats = write_view(Store(None), "themes", tmp_path / "empty.html")
+    assert stats.nodes == 0
+    assert "Nothing to show" in (tmp_path / "empty.html").read_text()
+
+
+# ------------------------------------------------------------------ in Chromium
+def _check(rendered, stats):
+    assert rendered.status.get("ready") == "true", rendered.status
+    assert int(rendered.status["nodes"]) == stats.nodes
+    assert int(rendered.status["edges"]) == stats.edges
+    assert status_json(rendered, "errors") == []
+    errors = [line for line in rendered.console if "error" in line.lower()]
+    assert errors == []
+    assert rendered.status.get("pwned") == "undefined"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_view_draws_in_chromium(small_store, tmp_path, view):
+    stats = write_view(small_store, view, tmp_path / f"{view}.html")
+    rendered = render(tmp_path / f"{view}.html", screenshot=f"synthetic-{view}.png")
+    _check(rendered, stats)
+    assert rendered.screenshot.stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_seed_views_draw_in_chromium(seed_store, tmp_path):
+    for view in VIEWS:
+        stats = write_view(seed_store, view, tmp_path / f"{view}.html")
+        rendered = render(tmp_path / f"{view}.html", screenshot=f"seeds-{view}.png")
+        _check(rendered, stats)
+
+
+@pytest.mark.browser
+def test_payloads_stay_inert_in_chromium(evil_store, tmp_path):
+    stats = write_view(evil_store, "themes", tmp_path / "evil.html")
+    # open the side panel on the partnership whose label and evidence carry the payloads
+    rendered = render(
+        tmp_path / "evil.html",
+        screenshot="evil-themes.png",
+        fragment="node=id:partnership/area-0001",
+    )
+    _check(rendered, stats)
+    assert "&lt;img src=x onerror=window.__pwned=1&gt;" in rendered.dom
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in rendered.dom
+    assert '<img src="x"' not in rendered.dom
+
+
+@pytest.mark.browser
+def test_large_view_draws_without_physics(tmp_path):
+    store = synthetic_store(700, findings=6)
+    stats = write_view(store, "overview", tmp_path / "big.html")
+    assert stats.capped and stats.nodes == 2000
+    rendered = render(tmp_path / "big.html", screenshot="large-overview.png", budget_ms=60000)
+    _check(rendered, stats)
+    assert int(rendered.status["draw-ms"]) < 30000
+
+
+@pytest.mark.browser
+def test_report_renders_in_chromium(small_store, tmp_path):
+    path = tmp_path / "report.html"
+    write_report(small_store, path)
+    rendered = render(path, screenshot="report.png", size=(1400, 2400))
+    assert status_json(rendered, "errors") == []
+    assert rendered.status.get("pwned") == "undefined"

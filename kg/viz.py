@@ -95,6 +95,9 @@ EDGE_STYLE: dict[str, dict[str, object]] = {
     "post in": {"label": "post in", "color": "#cbd5e0", "dashes": True},
 }
 FACETS = ("theme", "partnership", "inspectorate", "polarity")
+_PARTNERSHIP_SUFFIX = re.compile(
+    r"\s+(community planning partnership|partnership|alliance)$", re.IGNORECASE
+)
 
 VIEWS: dict[str, str] = {
     "overview": "Partnerships, their inspections and inspectorates, member agencies and the "
@@ -242,7 +245,8 @@ class _Builder:
             inspection = curie(row["inspection"])
             year = (row.get("fieldworkStart") or row.get("published") or "")[:4]
             if with_inspection_nodes:
-                label = f"{STYLE[kind]['label']} {year}".strip()
+                place = _PARTNERSHIP_SUFFIX.sub("", row["partnershipLabel"] or "")
+                label = f"{place} {STYLE[kind]['label']} {year}".strip()
                 data = self.node(inspection, label, kind)
                 data["facts"].update(
                     {
@@ -444,7 +448,7 @@ def spring_positions(graph: nx.Graph, seed: int = SEED) -> dict[str, tuple[float
     iterations = 50 if n <= 1000 else 25
     pos = _fruchterman_reingold(n, pairs, seed, iterations) if n > 1 else np.zeros((n, 2))
     span = float(np.abs(pos).max()) if n > 1 else 1.0
-    scale = 55.0 * math.sqrt(max(n, 1)) / (span or 1.0)
+    scale = 80.0 * math.sqrt(max(n, 1)) / (span or 1.0)
     positions = {
         node: (float(pos[i, 0]) * scale, float(pos[i, 1]) * scale) for node, i in index.items()
     }
@@ -516,7 +520,7 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
         kind = data["type"] if data["type"] in STYLE else "Organisation"
         style = STYLE[kind]
         type_counts[kind] += 1
-        size = 10 + 30 * math.sqrt(centrality[node] / top)
+        size = 10 + 20 * math.sqrt(centrality[node] / top)
         x, y = positions[node]
         nodes.append(
             {
@@ -532,7 +536,7 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
                 "size": round(size, 1),
                 "x": round(x, 1),
                 "y": round(y, 1),
-                "font": {"size": 12 + round(8 * centrality[node] / top)},
+                "font": {"size": 13 + round(6 * centrality[node] / top)},
             }
         )
         evidence = data["evidence"]
@@ -604,8 +608,14 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
         "physics": {
             "enabled": physics,
             "solver": "forceAtlas2Based",
-            "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 90},
-            "stabilization": {"enabled": physics, "iterations": 250, "fit": True},
+            "forceAtlas2Based": {
+                "gravitationalConstant": -110,
+                "centralGravity": 0.008,
+                "springLength": 130,
+                "springConstant": 0.06,
+                "avoidOverlap": 0.6,
+            },
+            "stabilization": {"enabled": physics, "iterations": 300, "fit": True},
         },
     }
     legend = {

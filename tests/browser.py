@@ -25,7 +25,7 @@ from rdflib import Graph, Literal
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.namespace import GRAPH, IKG, NIF, mint_iri
-from kg.store import Store
+from kg.store import ONTOLOGY_GRAPH, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -170,8 +170,10 @@ def synthetic_graph(partnerships: int = 6, evil: bool = False, findings: int = 6
 
 
 def synthetic_store(partnerships: int = 6, evil: bool = False, findings: int = 6) -> Store:
-    """An in-memory store holding :func:`synthetic_graph` in one named graph."""
+    """An in-memory store: the ontology and :func:`synthetic_graph` in one named graph."""
     store = Store(None)
+    ontology = Graph().parse(ROOT / "ontology" / "inspection.ttl", format="turtle")
+    store.replace_graph(ONTOLOGY_GRAPH, ontology)
     store.replace_graph(GRAPH["synthetic"], synthetic_graph(partnerships, evil, findings))
     return store
 

@@ -29,7 +29,7 @@ from kg.store import ONTOLOGY_GRAPH, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = os.environ.get("KG_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = "/usr/bin/chromium"
 
 EVIL_SCRIPT = "<script>window.__pwned=1</script>"
 EVIL_IMG = "<img src=x onerror=window.__pwned=1>"
@@ -180,12 +180,16 @@ def synthetic_store(partnerships: int = 6, evil: bool = False, findings: int = 6
 
 # ------------------------------------------------------------------ browser
 def chromium_or_skip() -> str:
-    """Chromium's path; skip the test locally when missing, fail when ``CI`` is set."""
-    path = shutil.which(CHROMIUM) or shutil.which("chromium")
+    """Chromium's path (``$KG_CHROMIUM``, else ``chromium`` on PATH, else /usr/bin/chromium).
+
+    Missing: skip the test locally, fail it when ``CI`` is set.
+    """
+    wanted = os.environ.get("KG_CHROMIUM")
+    path = shutil.which(wanted) if wanted else shutil.which("chromium") or shutil.which(CHROMIUM)
     if path:
         return path
     reason = (
-        f"chromium not found at {CHROMIUM}: install it with "
+        f"chromium not found ({wanted or CHROMIUM}): install it with "
         "`apt-get update && apt-get install -y chromium`"
     )
     if os.environ.get("CI"):
@@ -247,8 +251,13 @@ def render(
     """Load ``html`` offline; return its ``#kg-status`` attributes, console lines, screenshot."""
     chromium = chromium_or_skip()
     url = html.resolve().as_uri() + (f"#{fragment}" if fragment else "")
-    common = [f"--window-size={size[0]},{size[1]}", f"--virtual-time-budget={budget_ms}"]
-    dumped = _run(chromium, [*common, "--dump-dom", url], timeout)
+    args = [f"--window-size={size[0]},{size[1]}", f"--virtual-time-budget={budget_ms}"]
+    shot = None
+    if screenshot:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = ARTIFACTS / screenshot
+        args.append(f"--screenshot={shot}")
+    dumped = _run(chromium, [*args, "--dump-dom", url], timeout)
     status_tag = _STATUS.search(dumped.stdout)
     status = dict(_ATTR.findall(status_tag.group(0))) if status_tag else {}
     console = [
@@ -256,11 +265,6 @@ def render(
         for line in dumped.stderr.splitlines()
         if (m := _CONSOLE.search(line))
     ]
-    shot = None
-    if screenshot:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shot = ARTIFACTS / screenshot
-        _run(chromium, [*common, f"--screenshot={shot}", url], timeout)
     return Rendered(status=status, console=console, screenshot=shot, dom=dumped.stdout)
 
 

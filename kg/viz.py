@@ -520,7 +520,10 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
         kind = data["type"] if data["type"] in STYLE else "Organisation"
         style = STYLE[kind]
         type_counts[kind] += 1
-        size = 10 + 20 * math.sqrt(centrality[node] / top)
+        share = centrality[node] / top
+        # big graphs are seen zoomed out: widen the range so hubs and their labels stand out
+        size = 10 + 20 * math.sqrt(share) if physics else 5 + 55 * math.sqrt(share)
+        font = 13 + round(6 * share) if physics else 10 + round(50 * share)
         x, y = positions[node]
         nodes.append(
             {
@@ -536,7 +539,7 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
                 "size": round(size, 1),
                 "x": round(x, 1),
                 "y": round(y, 1),
-                "font": {"size": 13 + round(6 * centrality[node] / top)},
+                "font": {"size": font},
             }
         )
         evidence = data["evidence"]
@@ -566,9 +569,14 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
             "id": edge_id,
             "from": a,
             "to": b,
-            "color": {"color": style["color"], "opacity": 0.75},
+            "color": {"color": style["color"], "opacity": 0.75 if physics else 0.35},
             "dashes": style["dashes"],
-            "width": round(1 + 7 * math.sqrt(weight / max_weight), 2),
+            "width": round(
+                (1 + 7 * math.sqrt(weight / max_weight))
+                if physics
+                else (0.5 + 3 * math.sqrt(weight / max_weight)),
+                2,
+            ),
             "title": f"{style['label']} × {weight}",
         }
         if data.get("polarity"):

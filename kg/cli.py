@@ -247,5 +247,59 @@ def links(
     typer.echo(f"wrote {output} ({len(rows)} links)")
 
 
+@app.command()
+def serve(
+    store: StoreOption = None,
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 7878,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Query time limit in seconds.", min=0.01)
+    ] = 30.0,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", help="Most rows (or triples) per answer.", min=1)
+    ] = 10_000,
+    max_body: Annotated[
+        int, typer.Option("--max-body", help="Largest request body in bytes.", min=1)
+    ] = 1_000_000,
+) -> None:
+    """Serve the store read-only: SPARQL endpoint, Linked Data pages, VoID, explorer."""
+    from kg.serve import serve as run_serve
+    from kg.store import default_store_path
+
+    path = store or default_store_path()
+    try:
+        if not path.exists():
+            raise KgError(f"{path}: no store here; run `kg build` first")
+        typer.echo(f"serving {path} at http://{host}:{port}/ (Ctrl-C stops)", err=True)
+        run_serve(path, host, port, timeout_s=timeout, max_rows=max_rows, max_body=max_body)
+    except KgError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def push(
+    endpoint: Annotated[str, typer.Option("--endpoint", help="Remote SPARQL query URL.")],
+    store: StoreOption = None,
+    graph_store: Annotated[
+        str | None, typer.Option("--graph-store", help="Graph Store Protocol URL.")
+    ] = None,
+    update: Annotated[str | None, typer.Option("--update", help="SPARQL Update URL.")] = None,
+) -> None:
+    """Send the store's graphs to a SPARQL 1.1 server; unchanged graphs are skipped."""
+    from kg.push import push as run_push
+
+    try:
+        report = run_push(
+            _open_existing(store), endpoint, graph_store=graph_store, update_endpoint=update
+        )
+    except KgError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(
+        f"graphs: {len(report.replaced)} replaced, {len(report.skipped)} skipped "
+        f"(unchanged), {len(report.removed)} removed; triples sent: {report.triples} "
+        f"(by {report.method})"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

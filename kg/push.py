@@ -213,7 +213,7 @@ def remote_graph(endpoint: str, name: str, timeout: float = DEFAULT_TIMEOUT) -> 
         timeout=timeout,
     )
     try:
-        return list(ox.parse(body, ox.RdfFormat.N_TRIPLES))
+        return [quad.triple for quad in ox.parse(body, ox.RdfFormat.N_TRIPLES)]
     except SyntaxError as exc:
         raise KgError(f"{endpoint}: cannot read the N-Triples of {name} ({exc})") from None
 

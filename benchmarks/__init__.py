@@ -1,0 +1,1 @@
+"""Benchmarks: the seeded corpus generator (``corpus``) and the runner (``run``)."""

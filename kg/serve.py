@@ -70,7 +70,7 @@ _UPDATE_WORDS = re.compile(
     r"(INSERT|DELETE|DROP|CLEAR|LOAD|CREATE|COPY|MOVE|ADD|WITH)\b",
     re.IGNORECASE,
 )
-_COMMENT = re.compile(r"#[^\n]*")
+_COMMENT = re.compile(r"(?m)(?:^|(?<=\s))#[^\n]*")
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, FOAF.name, DCTERMS.title)
 TEXT_LIMIT = 2_000
 RESOURCE_LIMIT = 5_000

@@ -31,7 +31,7 @@ import pyoxigraph as ox
 
 from kg.errors import KgError
 from kg.namespace import GRAPH, IKG
-from kg.query import QueryResult
+from kg.query import QueryResult, bind_parameters, read_query, to_term
 from kg.store import Store
 
 RESULT_MEDIA = {
@@ -130,6 +130,20 @@ def _remote_query(
         accept=accept,
         timeout=timeout,
     )
+
+
+def bound_query_text(query: str, params: dict[str, str] | None = None) -> str:
+    """QUERY (bundled name, ``.rq`` path or SPARQL text) with ``params`` bound, for a remote run.
+
+    Parameters are bound exactly as for the embedded store (a ``VALUES`` block of terms
+    serialised by Oxigraph); a name the query's header does not declare is an error.
+    """
+    resolved = read_query(query)
+    params = dict(params or {})
+    unknown = set(params) - set(resolved.params) if resolved.path else set()
+    if unknown:
+        raise KgError(f"{resolved.name}: unknown parameter(s) {', '.join(sorted(unknown))}")
+    return bind_parameters(resolved.text, {name: to_term(v) for name, v in params.items()})
 
 
 def run_remote_query(

@@ -20,9 +20,10 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
+from kg.errors import KgError
 from kg.namespace import IKG
 from kg.pipeline import build
-from kg.push import push, remote_results, run_remote_query
+from kg.push import bound_query_text, push, remote_results, run_remote_query
 from kg.query import bundled_queries, read_query, run_query
 from kg.store import Store
 
@@ -134,6 +135,16 @@ def test_competency_queries_answer_the_same(pushed, remote, seed_store, name):
     assert as_rows(answer) == as_rows(local)
 
 
+def test_parameterised_query_remote(pushed, remote, seed_store):
+    params = {"label": "Inverclyde Alliance"}
+    local = run_query(seed_store, "evidence", params)
+    answer = run_remote_query(remote, bound_query_text("evidence", params))
+    assert local.rows and answer.variables == local.variables
+    assert sorted(map(str, answer.rows)) == sorted(map(str, local.rows))
+    with pytest.raises(KgError, match="unknown parameter"):
+        bound_query_text("evidence", {"nope": "x"})
+
+
 def test_remote_results_csv(pushed, remote):
     text = remote_results(remote, read_query("inspections").text, "csv")
     assert text.splitlines()[0].startswith("inspection,partnership,area,gss")
@@ -169,8 +180,6 @@ def test_changed_document_replaces_only_its_graph(pushed, remote, seed_store, tm
 
 
 def test_push_to_nowhere_is_a_clear_error(seed_store):
-    from kg.errors import KgError
-
     with pytest.raises(KgError, match="cannot reach"):
         push(seed_store, f"http://127.0.0.1:{free_port()}/query", timeout=5)
 

@@ -66,6 +66,13 @@ def test_query_file(seed_store: Store, path: Path) -> None:
         assert f"?{name}" in text.split("WHERE", 1)[1], f"parameter ?{name} unused in WHERE"
     params = EXAMPLE_PARAMS.get(path.stem, {})
     assert set(params) == set(query.params)
+    if path.parent.name == "examples":
+        # Federated examples reach a remote SERVICE; with no network here they are compiled,
+        # and test_push.py runs them against a local oxigraph server holding a sample.
+        from rdflib.plugins.sparql import prepareQuery
+
+        prepareQuery(text)
+        return
     result = run_query(seed_store, str(path), params)
     if path.parent.name == "qc":
         assert result.variables == QC_VARIABLES

@@ -121,7 +121,8 @@ def to_graph(document: Document, extraction: Extraction) -> Graph:
             graph.add((insp_iri, IKG.fieldworkEnd, _date_literal(inspection.fieldwork_end)))
         if inspection.previous_year:
             previous = mint_iri("inspection", inspection.partnership.key, inspection.previous_year)
-            graph.add((previous, RDF.type, IKG.Inspection))
+            # Untyped here: the range of ikg:previousInspection makes it an inspection, and
+            # only the document that describes it gives it a lead, a source and a type.
             graph.add((previous, IKG.inspected, entity_iri(inspection.partnership)))
             graph.add((insp_iri, IKG.previousInspection, previous))
         for url in inspection.report_urls:
@@ -214,6 +215,7 @@ def to_graph(document: Document, extraction: Extraction) -> Graph:
         graph.add((iri, ORG.member, agency))
         graph.add((partnership, ORG.hasMember, agency))
 
+    spoken: set[URIRef] = set()  # ikg:spokeAs is functional: a quotation's first post only
     for official in extraction.officials:
         person = mint_iri("person", official.name)
         graph.add((person, RDF.type, FOAF.Person))
@@ -251,8 +253,9 @@ def to_graph(document: Document, extraction: Extraction) -> Graph:
             graph.add((quote, RDF.type, IKG.Quotation))
             graph.add((quote, PROV.wasAttributedTo, person))
             graph.add((quote, IKG.evidence, _add_evidence(graph, doc_iri, official.evidence)))
-            if post is not None:
+            if post is not None and quote not in spoken:
                 graph.add((quote, IKG.spokeAs, post))
+                spoken.add(quote)
 
     for mention in extraction.mentions:
         graph.add((doc_iri, IKG.mentions, _add_entity(graph, mention.entity)))

@@ -7,6 +7,7 @@ extractor never spells an organisation's name in Python.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -62,3 +63,128 @@ def match_label(label: str) -> Entity | None:
         if any(" ".join(n.lower().split()) == wanted for n in names):
             return known.entity
     return None
+
+
+@lru_cache(maxsize=1)
+def _reference_index():
+    from kg.extract.phrases import PhraseIndex
+
+    phrases = {}
+    for known in read_reference():
+        key = f"{known.entity.kind}|{known.entity.key}"
+        for name in (known.entity.label, *known.alt_labels):
+            if name:
+                phrases.setdefault(name.lower(), key)
+    return PhraseIndex(phrases)
+
+
+def match_entities(text: str) -> list[tuple[int, int, Entity]]:
+    """Find known bodies in ``text``: (start, end, entity), longest match wins."""
+    index = by_kind_key()
+    found = []
+    for hit in _reference_index().find(text):
+        kind, key = hit.key.split("|", 1)
+        found.append((hit.start, hit.end, index[(kind, key)].entity))
+    return found
+
+
+_NAME_WORD = r"(?:[A-Z][\w'\u2019.&-]*|of|and|for|the|it|&)"
+
+
+@lru_cache(maxsize=1)
+def _unknown_pattern() -> re.Pattern[str]:
+    from kg.extract.vocabulary import read_cues
+
+    heads = sorted((cue.phrase for cue in read_cues().get("org_head", ())), key=len, reverse=True)
+    alternatives = "|".join(
+        " ".join(w[:1].upper() + w[1:] if not w.isupper() else w for w in h.split())
+        + r"|"
+        + re.escape(h.upper())
+        for h in heads
+    )
+    return re.compile(
+        rf"\b(?P<name>[A-Z][\w'\u2019&-]*(?:\s+{_NAME_WORD})*?\s+(?:{alternatives}))"
+        rf"(?:\s+\((?P<abbr>[A-Z]{{2,6}})\))?(?![\w-])"
+    )
+
+
+@lru_cache(maxsize=1)
+def _generic_words() -> frozenset[str]:
+    """Words that make no name on their own ('the Community Planning Partnership')."""
+    from kg.extract.vocabulary import read_cues
+
+    words = {w for cue in read_cues().get("org_head", ()) for w in cue.phrase.split()}
+    return frozenset(words | {"community", "planning", "public", "local", "children's", "joint"})
+
+
+def org_type(name: str) -> str:
+    """The ontology class of an unknown organisation, from its head word (``cues.csv``).
+
+    >>> org_type("West Lothian College"), org_type("Inverclyde Chamber of Commerce")
+    ('College', 'BusinessBody')
+    """
+    from kg.extract.vocabulary import read_cues
+
+    lower = name.lower()
+    best = ("", "Organisation")
+    for cue in read_cues().get("org_head", ()):
+        if re.search(rf"\b{re.escape(cue.phrase)}\b", lower) and len(cue.phrase) > len(best[0]):
+            best = (cue.phrase, cue.value or "Organisation")
+    return best[1]
+
+
+def unknown_entity(name: str, kind: str = "agency") -> Entity:
+    """An organisation the reference data does not know: keyed by its name without 'The'.
+
+    >>> unknown_entity("the Community council forum").key
+    'community-council-forum'
+    """
+    from kg.namespace import slugify
+
+    name = re.sub(r"^(?:the)\s+", "", name.strip(), flags=re.IGNORECASE)
+    name = re.sub(r"\s*\([A-Z]{2,6}\)$", "", name)
+    name = name[:1].upper() + name[1:]
+    return Entity(kind, slugify(name), name, org_type(name))
+
+
+_CHARITY_NAME = r"(?:[A-Z][\w'\u2019-]*|\d+\w*)(?:\s+(?:[A-Z][\w'\u2019-]*|\d+\w*|of|on|for|and))*"
+_CHARITY = re.compile(
+    rf"\b(?:the|a|local)\s+(?:charity|voluntary organisation)\s+(?P<a>{_CHARITY_NAME})"
+    rf"|(?P<b>{_CHARITY_NAME}),\s+(?:a|the)\s+(?:local\s+)?(?:charity|voluntary organisation)\b"
+)
+
+
+def find_organisations(text: str) -> list[tuple[int, int, Entity]]:
+    """Known bodies plus capitalised names ending in an organisation word ('... High School')."""
+    known = match_entities(text)
+    found = list(known)
+    for match in _unknown_pattern().finditer(text):
+        start, end = match.span("name")
+        if match.group("abbr"):
+            end = match.end()
+        name = text[start:end]
+        first = name.split()[0]
+        if first.lower() in {"the", "a", "an", "our", "their", "its", "this", "these", "every"}:
+            start += len(first) + 1
+            name = text[start:end]
+        if " of the " in name:  # "DCI Wilson Gill of the Public Protection Unit"
+            tail = name.rsplit(" of the ", 1)[1]
+            if len(tail.split()) >= 2:
+                start = end - len(tail)
+                name = tail
+        overlapping = [ent for s, e, ent in known if s < end and start < e]
+        if len(name.split()) < 2 or any(ent.kind != "area" for ent in overlapping):
+            continue
+        if all(word.lower() in _generic_words() for word in name.split()):
+            continue
+        if any(word.lower() in {"inspectorate", "inspectors"} for word in name.split()):
+            continue
+        # a name that contains an area ('Dundee Health and Social Care Partnership') wins over it
+        found = [item for item in found if not (item[0] < end and start < item[1])]
+        found.append((start, end, unknown_entity(name, "other")))
+    for match in _CHARITY.finditer(text):  # "the charity Children 1st", "X, a charity which"
+        group = "a" if match.group("a") else "b"
+        start, end = match.span(group)
+        if not any(s < end and start < e for s, e, _ in found):
+            found.append((start, end, unknown_entity(text[start:end], "other")))
+    return sorted(found, key=lambda item: item[0])

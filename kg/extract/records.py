@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Evidence:
-    """A sentence (or other span) of the normalised document text: ``text == doc.text[start:end]``."""
+    """A sentence (or other span) of the normalised text: ``text == doc.text[start:end]``."""
 
     start: int
     end: int

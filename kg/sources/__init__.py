@@ -183,6 +183,28 @@ def read_html(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
     return text, ()
 
 
+def unwrap_lines(text: str) -> str:
+    r"""Join the lines a PDF's layout wrapped mid-sentence: a line as wide as the page's text
+    (three quarters of its longest line or more) that ends without punctuation runs on into
+    the next. The newline becomes a space, so every offset stays where it was.
+
+    >>> unwrap_lines("Services for children in the islands of\nOrkney are good.\nA heading\nText")
+    'Services for children in the islands of Orkney are good.\nA heading\nText'
+    """
+    lines = text.split("\n")
+    width = max((len(line) for line in lines), default=0)
+    out = []
+    for index, line in enumerate(lines):
+        nxt = lines[index + 1] if index + 1 < len(lines) else ""
+        wrapped = (
+            len(line) >= 0.75 * width
+            and line.rstrip()[-1:] not in ("", ".", ":", "!", "?", ";", '"')
+            and nxt[:1] not in ("", " ", "*", "-", "\u2022")
+        )
+        out.append(line + (" " if wrapped else "\n"))
+    return "".join(out)[: len(text)]
+
+
 def read_pdf(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
     """Read a PDF's text layer page by page with pypdf, keeping where each page starts.
 
@@ -210,7 +232,7 @@ def read_pdf(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
         raise KgError(f"{path}: corrupt PDF ({reason})") from exc
     starts, chunks, offset = [], [], 0
     for page_text in pages:
-        page_text = normalise_text(page_text)
+        page_text = unwrap_lines(normalise_text(page_text))
         starts.append(offset)
         chunks.append(page_text)
         offset += len(page_text) + 2

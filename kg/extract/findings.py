@@ -1,0 +1,287 @@
+"""Finding rules (stage 2, extract): strengths, areas for improvement and good-practice examples.
+
+A finding is a statement the inspection makes about the partnership: a bullet under a header
+("Key strengths included:", "areas for improvement:"), or a sentence in the inspectors', the
+report's or the inspectorate's voice with a cue ("should", "need to", "not yet", "strengths",
+"highlighted", ...; ``kg/data/cues.csv``). Words quoted from the inspected partnership's own
+officials are not findings. Items of a semicolon list are findings of their own. Themes come
+from the trigger phrases of ``ontology/themes.ttl``; a theme is dropped when a narrower one is
+also found. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.extract.phrases import cue_index, has_cue, theme_index
+from kg.extract.records import Evidence, Finding, GoodPractice, Official
+from kg.extract.text import Unit
+from kg.extract.vocabulary import ancestors, read_themes
+from kg.sources import Document
+
+UNCLASSIFIED = "unclassified"  # the theme of a finding no trigger phrase matched
+_DASH = re.compile(r"\s+[\u2013\u2014-]\s+")
+_LEAD_IN = re.compile(r"\b(?:included?|includes|including|were|are)\s+(?:that\s+)?", re.IGNORECASE)
+
+
+def _evidence(doc: Document, start: int, end: int) -> Evidence:
+    return Evidence(start, end, doc.text[start:end], doc.page_of(start))
+
+
+def themes_of(text: str) -> tuple[str, ...]:
+    """The most specific themes whose trigger phrases occur in ``text``.
+
+    >>> themes_of("support for care leavers and joint self-evaluation")
+    ('care-leavers', 'joint-self-evaluation')
+    """
+    found = list(dict.fromkeys(hit.key for hit in theme_index().find(text)))
+    concepts = read_themes()
+    broader = set()
+    for key in found:
+        broader |= ancestors(key, concepts)
+    return tuple(key for key in found if key not in broader) or (UNCLASSIFIED,)
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    spans, offset = [], 0
+    for line in text.split("\n"):
+        spans.append((offset, offset + len(line)))
+        offset += len(line) + 1
+    return spans
+
+
+def extract_good_practice(doc: Document, units: list[Unit]) -> tuple[list[GoodPractice], set[int]]:
+    """Named good-practice examples ('NAME – description') after a 'good practice' cue.
+
+    Returns the examples and the line numbers they cover (not findings of their own).
+    """
+    start_line = next(
+        (u.line for u in units if not u.bullet and has_cue("practice_header", u.text)), None
+    )
+    if start_line is None:
+        return [], set()
+    text = doc.text
+    lines = _lines(text)
+    paragraphs = [
+        (n, s, e) for n, (s, e) in enumerate(lines) if n > start_line and text[s:e].strip()
+    ]
+    heads = []  # (index in paragraphs, name start, name end, description start)
+    for index, (_n, s, e) in enumerate(paragraphs):
+        line = text[s:e]
+        dash = _DASH.search(line)
+        if not dash or len(line[: dash.start()].split()) > 16:
+            continue
+        name_start = s
+        if index > 0:
+            _pn, ps, pe = paragraphs[index - 1]
+            previous = text[ps:pe].strip()
+            if previous and previous[-1] not in ".!?:\"'" and len(previous.split()) <= 16:
+                name_start = ps + (len(text[ps:pe]) - len(text[ps:pe].lstrip()))
+        heads.append((index, name_start, s + dash.start(), s + dash.end()))
+    practices: list[GoodPractice] = []
+    covered: set[int] = set()
+    for number, (index, name_start, name_end, desc_start) in enumerate(heads):
+        last = heads[number + 1][0] - 1 if number + 1 < len(heads) else len(paragraphs) - 1
+        if number + 1 < len(heads) and heads[number + 1][1] < paragraphs[heads[number + 1][0]][1]:
+            last -= 1  # the next name began on the paragraph before its dash
+        body = [text[desc_start : paragraphs[index][2]]]
+        for _n, s, e in paragraphs[index + 1 : last + 1]:
+            if text[s:e].lower().startswith(("page last updated", "download", "the full report")):
+                break
+            body.append(text[s:e].strip())
+            covered.add(_n)
+        name = " ".join(text[name_start:name_end].split()).strip("*_ ")
+        description = " ".join(" ".join(body).split())
+        head_end = paragraphs[index][2]
+        for n, (s, _e) in enumerate(lines):
+            if name_start <= s <= head_end:
+                covered.add(n)
+        practices.append(
+            GoodPractice(
+                name=name,
+                description=description,
+                themes=themes_of(name + ". " + description),
+                evidence=_evidence(doc, name_start, head_end),
+            )
+        )
+    if practices:
+        covered.add(start_line)  # the sentence announcing the examples
+    return practices, covered
+
+
+def _quoted_by_others(officials: list[Official]) -> list[tuple[int, int]]:
+    """Spans quoted from people who do not speak for an inspectorate."""
+    return [
+        (o.quote.start, o.quote.end)
+        for o in officials
+        if o.quote is not None and (o.organisation is None or o.organisation.kind != "inspectorate")
+    ]
+
+
+def _voiced_quotes(doc: Document, units: list[Unit], officials: list[Official]):
+    """Spans quoted from the inspectorate's spokespeople or from the report itself."""
+    from kg.extract.people import _quote_after
+
+    spans = [
+        (o.quote.start, o.quote.end)
+        for o in officials
+        if o.quote is not None and o.organisation is not None
+        and o.organisation.kind == "inspectorate"
+    ]
+    for unit in units:
+        hit = cue_index("report_voice").find(unit.text)
+        if hit:
+            colon = unit.text.find(":", hit[0].end)
+            if colon >= 0:
+                quote = _quote_after(doc, unit.start + colon + 1)
+                if quote is not None:
+                    spans.append((quote.start, quote.end))
+    return spans
+
+
+def _is_tally(unit: Unit) -> bool:
+    """Whether ``unit`` grades indicators (a tally is a grade record, not a finding)."""
+    from kg.extract.numbers import _NUMBER, _is_grading
+    from kg.extract.phrases import grade_index
+
+    return bool(grade_index().find(unit.text)) and _is_grading(unit) and bool(
+        _NUMBER.search(unit.text)
+    )
+
+
+def _masked(text: str, orgs) -> str:
+    """``text`` with organisation names blanked, so that a name triggers no theme."""
+    chars = list(text)
+    for start, end, _entity in orgs:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def _items(unit: Unit) -> list[tuple[int, int]]:
+    """A unit's semicolon-separated items after a lead-in, or the whole unit."""
+    text = unit.text
+    if text.count(";") < 1:
+        return [(unit.start, unit.end)]
+    parts, offset = [], 0
+    for piece in text.split(";"):
+        start, end = offset, offset + len(piece)
+        offset = end + 1
+        while start < end and text[start].isspace():
+            start += 1
+        if text[start:end].lower().startswith("and "):
+            start += 4
+        if end > start:
+            parts.append((unit.start + start, unit.start + end))
+    return parts if len(parts) >= 2 else [(unit.start, unit.end)]
+
+
+def is_header(text: str, short: bool = True) -> bool:
+    """Whether ``text`` introduces strengths or improvements (and, if ``short``, only that)."""
+    cue = cue_index("improvement_header").find(text) or cue_index("strength_header").find(text)
+    return bool(cue) and (not short or len(text.split()) <= 12 or text.rstrip().endswith(":"))
+
+
+def _polarity(text: str, default: str | None) -> str | None:
+    improvement = {hit.start for hit in cue_index("improvement").find(text)}
+    for hit in cue_index("improvement_not").find(text):
+        improvement -= set(range(hit.start, hit.end))
+    if improvement:
+        return "improvement"
+    if default:
+        return default
+    if has_cue("strength", text):
+        return "strength"
+    return None
+
+
+def extract_findings(
+    doc: Document,
+    units: list[Unit],
+    officials: list[Official],
+    practice_lines: set[int],
+    orgs=(),
+) -> list[Finding]:
+    """Strengths and areas for improvement, one statement each, with their themes."""
+    excluded = _quoted_by_others(officials)
+    voiced_quotes = _voiced_quotes(doc, units, officials)
+    masked = _masked(doc.text, orgs)
+    voiced_line = -1  # a line whose earlier sentence reported a finding
+    findings: list[Finding] = []
+    header: str | None = None  # polarity of the bullets that follow a header
+    # the title and the standfirst under it summarise what the body says again
+    opening = set(dict.fromkeys(unit.line for unit in units)) and list(
+        dict.fromkeys(unit.line for unit in units)
+    )[:2]
+    for position, unit in enumerate(units):
+        if unit.line in practice_lines or unit.line in opening:
+            continue
+        if _is_tally(unit):
+            continue
+        if any(s <= unit.start < e for s, e in excluded):
+            continue
+        quoted = next(((s, e) for s, e in voiced_quotes if unit.start < e and s < unit.end), None)
+        if quoted is not None and not unit.bullet:
+            start, end = max(unit.start, quoted[0]), min(unit.end, quoted[1])
+            piece = doc.text[start:end].strip(' "')
+            if has_cue("self", piece) or len(piece.split()) < 4:
+                continue
+            start = doc.text.index(piece, start)
+            for a, b in _items(Unit(start, start + len(piece), piece, unit.line)):
+                text = doc.text[a:b]
+                findings.append(
+                    Finding(
+                        polarity=_polarity(text, None) or "strength",
+                        text=text,
+                        themes=themes_of(masked[a:b]),
+                        evidence=_evidence(doc, a, b),
+                    )
+                )
+            continue
+        following = units[position + 1] if position + 1 < len(units) else None
+        if not unit.bullet:
+            header = None
+            if following is not None and following.bullet:
+                improvement = cue_index("improvement_header").find(unit.text)
+                strength = cue_index("strength_header").find(unit.text)
+                if improvement:
+                    header = "improvement"
+                elif strength:
+                    header = strength[0].key
+                if header or unit.text.rstrip().endswith(":"):
+                    continue
+        if unit.bullet:
+            if header is None:
+                continue
+            polarity = _polarity(unit.text, None if header == "neutral" else header) or "strength"
+        else:
+            if has_cue("method", unit.text) and not has_cue("improvement", unit.text):
+                continue
+            if is_header(unit.text):
+                continue
+            voiced = has_cue("finding_source", unit.text) or is_header(unit.text, short=False)
+            if any(unit.start == o.evidence.start for o in officials):
+                continue
+            reported = voiced and has_cue("reporting", unit.text)
+            if not voiced and unit.line != voiced_line:
+                continue
+            polarity = _polarity(unit.text, "strength" if reported else None)
+            if polarity is None:
+                if unit.line == voiced_line:
+                    polarity = "strength"
+                else:
+                    continue
+            if reported:
+                voiced_line = unit.line
+        for start, end in _items(unit) if not unit.bullet else [(unit.start, unit.end)]:
+            text = doc.text[start:end]
+            if unit.text.rstrip().endswith(":") and start == unit.start:
+                continue
+            findings.append(
+                Finding(
+                    polarity=_polarity(text, polarity) if text != unit.text else polarity,
+                    text=text,
+                    themes=themes_of(masked[start:end]),
+                    evidence=_evidence(doc, start, end),
+                )
+            )
+    return findings

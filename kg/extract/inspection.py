@@ -1,0 +1,312 @@
+"""Inspection rules (stage 2, extract): who inspected whom, when, for whom; members; mentions.
+
+Pure: units and organisation spans in, records out. Cue phrases come from ``kg/data/cues.csv``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from kg.extract.gazetteer import by_kind_key, unknown_entity
+from kg.extract.phrases import cue_index, first_cue
+from kg.extract.records import Entity, Evidence, Inspection, Membership, Mention, Official
+from kg.extract.text import MONTHS, Unit
+from kg.sources import Document
+
+Orgs = list[tuple[int, int, Entity]]
+
+_MONTH = "|".join(name.capitalize() for name in MONTHS)
+_DATE = re.compile(
+    rf"\b(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+)?"
+    rf"(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b"
+)
+# "in June and August 2014", "between August and November 2017", "from 4 to 22 March 2019",
+# "between 12 February and 30 March 2018", "in May 2016"
+_PERIOD = re.compile(
+    rf"\b(?:in|between|from|during)\s+"
+    rf"(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+)?(?:(?P<m1>{_MONTH})\s+)?(?:(?P<y1>(?:19|20)\d\d)\s+)?"
+    rf"(?:and|to|until|-|\u2013)\s+"
+    rf"(?:(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+)?(?P<m2>{_MONTH})\s+(?P<y2>(?:19|20)\d\d)\b"
+    rf"|\b(?:in|during)\s+(?P<m0>{_MONTH})\s+(?P<y0>(?:19|20)\d\d)\b"
+)
+_URL = re.compile(r"https?://[^\s\"'<>)\]]+[^\s\"'<>)\].,;:]")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_FIELDWORK_CUES = ("carried out", "took place", "fieldwork", "visited", "inspected", "between")
+
+
+def _evidence(doc: Document, start: int, end: int) -> Evidence:
+    return Evidence(start, end, doc.text[start:end], doc.page_of(start))
+
+
+def _unit_of(units: list[Unit], offset: int) -> Unit | None:
+    for unit in units:
+        if unit.start <= offset < unit.end:
+            return unit
+    return None
+
+
+def _iso(year: str, month: str | None, day: str | None = None) -> str:
+    if month is None:
+        return year
+    number = MONTHS[month.lower()]
+    return f"{year}-{number:02d}-{int(day):02d}" if day else f"{year}-{number:02d}"
+
+
+def find_partnership(units: list[Unit], orgs: Orgs) -> tuple[Entity | None, Entity | None, int]:
+    """The partnership most named (directly or by its area), its area, and where it is named."""
+    index = by_kind_key()
+    counts: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for start, _end, entity in orgs:
+        if entity.kind in ("partnership", "area"):
+            area = entity.key if entity.kind == "area" else index[("partnership", entity.key)].area
+            counts[area] += 2 if entity.kind == "partnership" else 1
+            first.setdefault(area, start)
+    if not counts:
+        for unit in units:
+            found = re.search(
+                r"\bthe ((?:[A-Z][\w'-]+ )+)(Community Planning Partnership|Alliance)\b", unit.text
+            )
+            if found:
+                name = found.group(1) + found.group(2)
+                return unknown_entity(name, "partnership"), None, unit.start + found.start(1)
+        return None, None, 0
+    area_key = max(counts, key=lambda key: (counts[key], -first[key]))
+    partnership = index.get(("partnership", area_key))
+    area = index.get(("area", area_key))
+    return (
+        partnership.entity if partnership else None,
+        area.entity if area else None,
+        first[area_key],
+    )
+
+
+def _lead(units: list[Unit], orgs: Orgs) -> Entity | None:
+    """The inspectorate right after a 'led by' / 'carried out by' cue (or before 'who led')."""
+    for unit in units:
+        inspectorates = [
+            (s, e, ent)
+            for s, e, ent in orgs
+            if unit.start <= s < unit.end and ent.kind == "inspectorate"
+        ]
+        if not inspectorates:
+            continue
+        for hit in cue_index("lead").find(unit.text):
+            at = unit.start + hit.start
+            if hit.key in ("who led", "led the"):
+                before = [item for item in inspectorates if item[1] <= at]
+                if before:
+                    return before[-1][2]
+                continue
+            after = [item for item in inspectorates if item[0] >= at + (hit.end - hit.start)]
+            if after and after[0][0] - (unit.start + hit.end) < 40:
+                return after[0][2]
+    return None
+
+
+def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspection | None:
+    """The inspection the document reports: partnership, area, inspectorates, kind, dates, links."""
+    partnership, area, named_at = find_partnership(units, orgs)
+    if partnership is None:
+        return None
+    text = doc.text
+    lower = text.lower()
+    inspectorates: list[Entity] = []
+    for _s, _e, entity in orgs:
+        if entity.kind == "inspectorate" and entity not in inspectorates:
+            inspectorates.append(entity)
+    lead = _lead(units, orgs) or (inspectorates[0] if inspectorates else None)
+    kind_hit = first_cue("kind", lower)
+    kinds = {hit.key for hit in cue_index("kind").find(lower)}
+    if "progress review" in kinds:
+        kind = "progress review"
+    elif kind_hit is not None or len(inspectorates) >= 2:
+        kind = "joint inspection"
+    else:
+        kind = "inspection"
+    subjects = cue_index("subject").find(lower)
+    subject = None
+    if subjects:
+        ranked = Counter(hit.key for hit in subjects)
+        priority = ["adult support and protection", "children at risk of harm"]
+        subject = next((s for s in priority if s in ranked), None) or ranked.most_common(1)[0][0]
+    start = end = None
+    for unit in units:
+        found = _PERIOD.search(unit.text)
+        if not found or not any(
+            cue in unit.text.lower() for cue in _FIELDWORK_CUES + ("inspection",)
+        ):
+            continue
+        if "publish" in unit.text.lower() or "updated" in unit.text.lower():
+            continue
+        if found.group("m0"):
+            start = end = _iso(found.group("y0"), found.group("m0"))
+        else:
+            y2, m2, d2 = found.group("y2"), found.group("m2"), found.group("d2")
+            y1 = found.group("y1") or y2
+            m1 = found.group("m1") or m2
+            d1 = found.group("d1") if (found.group("d1") and d2) else None
+            start, end = _iso(y1, m1, d1), _iso(y2, m2, d2 if d1 else None)
+        break
+    published = _published(units)
+    previous = None
+    for hit in cue_index("previous").find(text):
+        unit = _unit_of(units, hit.start)
+        window = text[hit.end : (unit.end if unit else hit.end + 120)][:120]
+        year = _YEAR.search(window)
+        if year and not (start and start.startswith(year.group())):
+            previous = year.group()
+            break
+    urls = tuple(dict.fromkeys(m.group() for m in _URL.finditer(text)))
+    evidence_unit = _unit_of(units, named_at)
+    evidence = (_evidence(doc, evidence_unit.start, evidence_unit.end),) if evidence_unit else ()
+    return Inspection(
+        partnership=partnership,
+        area=area,
+        kind=kind,
+        subject=subject,
+        lead=lead,
+        inspectorates=tuple(inspectorates),
+        fieldwork_start=start,
+        fieldwork_end=end,
+        published=published,
+        previous_year=previous,
+        report_urls=urls,
+        evidence=evidence,
+    )
+
+
+def _published(units: list[Unit]) -> str | None:
+    """The publication date: a dateline, 'published ... (date)' or 'Published: date'."""
+    for unit in units[:6]:
+        short = len(unit.text.split()) <= 8
+        found = _DATE.search(unit.text) if short or unit.text.lower().startswith(
+            ("published", "date")
+        ) else None
+        if found:
+            return _iso(found.group("year"), found.group("month"), found.group("day"))
+    for unit in units:
+        lower = unit.text.lower()
+        if "publish" in lower and "updated" not in lower:
+            found = _DATE.search(unit.text)
+            if found:
+                return _iso(found.group("year"), found.group("month"), found.group("day"))
+    return None
+
+
+def _split_list(text: str) -> list[tuple[int, int]]:
+    """Split a member list at semicolons and commas: (start, end) of each item."""
+    items = []
+    for match in re.finditer(r"[^;,\n]+", text):
+        start, end = match.span()
+        while start < end and text[start] in " \t":
+            start += 1
+        while end > start and text[end - 1] in " \t.":
+            end -= 1
+        if end > start:
+            items.append((start, end))
+    return items
+
+
+def _members_in(doc: Document, unit: Unit, at: int, orgs: Orgs) -> list[tuple[Entity, int]]:
+    """The organisations listed in ``unit`` after offset ``at`` (known ones and new ones)."""
+    start = at
+    segment = doc.text[start : unit.end]
+    known = [
+        (s, e, ent if ent.kind != "other" else Entity("agency", ent.key, ent.label, ent.type))
+        for s, e, ent in orgs
+        if start <= s < unit.end and ent.kind != "area"
+    ]
+    found: list[tuple[Entity, int]] = []
+    for item_start, item_end in _split_list(segment):
+        a, b = start + item_start, start + item_end
+        inside = [(s, e, ent) for s, e, ent in known if a <= s and e <= b]
+        rest = doc.text[a:b]
+        for s, _e, ent in inside:
+            found.append((ent, s))
+        if inside:
+            # what the known names leave over ("X and Y" where only Y is known)
+            for s, e, _ in inside:
+                rest = rest.replace(doc.text[s:e], "|")
+            leftovers = [re.sub(r"^(?:and\s+)|(?:\s+and)$", "", p.strip()) for p in rest.split("|")]
+            leftovers = [p for p in leftovers if len(p.split()) >= 2 and p[:1].isupper()]
+        else:
+            leftovers = [re.sub(r"^and\s+", "", rest.strip())] if rest.strip() else []
+        for name in leftovers:
+            name = re.sub(r"^(?:and|the)\s+", "", name, flags=re.IGNORECASE).strip(" .")
+            if name and name[:1].isupper() and len(name) < 80:
+                found.append((unknown_entity(name), a + doc.text[a:b].find(name)))
+    return found
+
+
+def extract_memberships(
+    doc: Document,
+    units: list[Unit],
+    orgs: Orgs,
+    partnership: Entity | None,
+    officials: list[Official],
+) -> list[Membership]:
+    """Members from lists ('which consists of A; B; C'), and agencies that speak as partners."""
+    if partnership is None:
+        return []
+    seen: dict[str, Membership] = {}
+    for unit in units:
+        hit = first_cue("members", unit.text)
+        if hit is None:
+            continue
+        after = unit.start + hit.end
+        members = [
+            (agency, at)
+            for agency, at in _members_in(doc, unit, after, orgs)
+            if agency.kind not in ("partnership", "area", "inspectorate")
+        ]
+        # a bulleted list right after a line ending in the cue ("Its members are:")
+        if not members and unit.text.rstrip().endswith(":"):
+            following = [u for u in units if u.start > unit.start]
+            for item in following:
+                if not item.bullet:
+                    break
+                members.extend(_members_in(doc, item, item.start, orgs))
+        for agency, _ in members:
+            if agency.kind in ("partnership", "area", "inspectorate") or agency == partnership:
+                continue
+            seen.setdefault(
+                agency.key, Membership(partnership, agency, _evidence(doc, unit.start, unit.end))
+            )
+    for official in officials:
+        org = official.organisation
+        if org is not None and org.kind == "agency" and org.key not in seen:
+            text = official.quote.text.lower() if official.quote else ""
+            if "partner" in text or "partnership" in text:
+                seen[org.key] = Membership(partnership, org, official.evidence)
+    return list(seen.values())
+
+
+def extract_mentions(
+    doc: Document,
+    units: list[Unit],
+    orgs: Orgs,
+    inspection: Inspection | None,
+    memberships: list[Membership],
+    officials: list[Official] = (),
+) -> list[Mention]:
+    """Organisations named without being the partnership, a member or an inspectorate."""
+    taken = {m.agency.key for m in memberships}
+    if inspection is not None:
+        taken |= {e.key for e in (inspection.partnership, inspection.area) if e is not None}
+    attributions = [(o.evidence.start, o.evidence.end) for o in officials]
+    mentions: dict[str, Mention] = {}
+    for start, end, entity in orgs:
+        if entity.kind in ("inspectorate", "area", "partnership", "country") or entity.key in taken:
+            continue
+        if entity.kind == "other" and any(a <= start < b for a, b in attributions):
+            continue  # the unit an official speaks for is part of their post, not a mention
+        if entity.kind == "agency" and inspection is not None:
+            # a council of the inspected area is a member in all but name
+            if entity.key.startswith(inspection.partnership.key):
+                continue
+        unit = _unit_of(units, start)
+        span = (unit.start, unit.end) if unit else (start, end)
+        mentions.setdefault(entity.key, Mention(entity, _evidence(doc, *span)))
+    return list(mentions.values())

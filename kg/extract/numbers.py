@@ -1,0 +1,165 @@
+"""Number rules (stage 2, extract): grade tallies, graded indicators, indicator counts, amounts.
+
+Grades and indicators are found by PhraseMatchers over ``ontology/grades.ttl``; a tally is the
+cardinal (in digits or words) that comes before a grade in a grading sentence with no other
+number or grade between them ("four 'very goods'", "one was found to be 'very good'",
+"graded two as 'excellent' with a further five found to be 'very good'"). Pure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.extract.phrases import cue_index, grade_index, indicator_index
+from kg.extract.records import Amount, Evidence, GradeCount, IndicatorGrade
+from kg.extract.text import MONTHS, NUMBER_WORDS, Unit, parse_number
+from kg.extract.vocabulary import read_indicators
+from kg.sources import Document
+
+_NUMBER = re.compile(
+    r"\b(?P<n>\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+_OF_TOTAL = re.compile(
+    r"\b(?P<n>\d+|[a-z]+)\s+(?:out\s+)?of\s+(?:the\s+)?(?P<total>\d+|[a-z]+)\s+(?:quality\s+)?indicators\b",
+    re.IGNORECASE,
+)
+_INDICATOR_COUNT = re.compile(
+    r"\b(?P<total>\d+|[a-z]+)\s+(?:of\s+the\s+)?(?:key\s+)?(?:quality\s+)?indicators\b",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"'([^']{8,140})'|\"([^\"]{8,140})\"")
+
+
+def _evidence(doc: Document, start: int, end: int) -> Evidence:
+    return Evidence(start, end, doc.text[start:end], doc.page_of(start))
+
+
+def _is_grading(unit: Unit) -> bool:
+    return bool(cue_index("grading").find(unit.text)) or "'" in unit.text
+
+
+def extract_grades(
+    doc: Document, units: list[Unit]
+) -> tuple[list[GradeCount], list[IndicatorGrade], int | None]:
+    """Grade tallies, graded indicators and the number of indicators graded."""
+    tallies: dict[str, GradeCount] = {}
+    graded: list[IndicatorGrade] = []
+    count = None
+    for unit in units:
+        lower = unit.text.lower()
+        for pattern in (_OF_TOTAL, _INDICATOR_COUNT):
+            total = pattern.search(lower)
+            if total and parse_number(total.group("total")):
+                count = count or parse_number(total.group("total"))
+                break
+        grades = grade_index().find(unit.text)
+        if not grades or not _is_grading(unit):
+            continue
+        numbers = [
+            (m.start(), m.end(), parse_number(m.group("n")))
+            for m in _NUMBER.finditer(unit.text)
+            if parse_number(m.group("n")) is not None
+        ]
+        previous_end = 0
+        for hit in grades:
+            candidates = [
+                n
+                for n in numbers
+                if previous_end <= n[0] and n[1] <= hit.start and hit.start - n[1] <= 40
+            ]
+            previous_end = hit.end
+            if not candidates:
+                continue
+            start, end, value = candidates[-1]
+            between = unit.text[end : hit.start].lower()
+            if "indicator" in between and "of" in between or not value or value > 20:
+                continue
+            if re.search(r"\b(?:of|out of)\s*$", unit.text[:start].lower()):
+                continue
+            tallies.setdefault(
+                hit.key, GradeCount(hit.key, value, _evidence(doc, unit.start, unit.end))
+            )
+        graded.extend(_indicator_grades(doc, unit, grades))
+    return list(tallies.values()), graded, count
+
+
+def _indicator_grades(doc: Document, unit: Unit, grades) -> list[IndicatorGrade]:
+    """Indicators named in a grading sentence, each with the nearest grade."""
+    found = indicator_index().find(unit.text)
+    labels = read_indicators().labels
+    named = [(hit.start, hit.end, labels.get(hit.key, hit.key)) for hit in found]
+    if not named:
+        for quoted in _QUOTED.finditer(unit.text):
+            label = quoted.group(1) or quoted.group(2)
+            if not re.search(
+                r"\b(?:category|indicator|for)\s*$", unit.text[: quoted.start()], re.I
+            ):
+                continue
+            if not grade_index().find(label):
+                named.append((quoted.start(), quoted.end(), label.strip(" ,.").lower()))
+    results = []
+    for start, end, label in named:
+        nearest = min(grades, key=lambda g: min(abs(g.start - end), abs(start - g.end)))
+        if min(abs(nearest.start - end), abs(start - nearest.end)) > 80:
+            continue
+        results.append(IndicatorGrade(label, nearest.key, _evidence(doc, unit.start, unit.end)))
+    return results
+
+
+_AMOUNT = re.compile(
+    r"(?<![\w/-])(?P<n>\d[\d,]*(?:\.\d+)?)(?P<pct>\s*(?:per\s*cent|%))?"
+    r"(?P<what>(?:\s+(?:[a-z][a-z'-]*)){1,6})"
+)
+_GROUPS = ("children and young people", "members of staff")  # nouns that hold a stop word
+_STOP = {"and", "in", "on", "at", "to", "of", "from", "for", "with", "who", "which", "that", "as"}
+_TIME_UNITS = {
+    "year",
+    "years",
+    "month",
+    "months",
+    "week",
+    "weeks",
+    "day",
+    "days",
+    "hours",
+    "am",
+    "pm",
+}
+
+
+def extract_amounts(doc: Document, units: list[Unit]) -> list[Amount]:
+    """Numbers the document reports and what they count ('97 parents', 'a 15 per cent increase')."""
+    amounts = []
+    for unit in units:
+        if grade_index().find(unit.text) and _is_grading(unit):
+            continue
+        for match in _AMOUNT.finditer(unit.text):
+            raw = match.group("n").replace(",", "")
+            value = float(raw)
+            if re.fullmatch(r"(?:19|20)\d\d", raw) and not match.group("pct"):
+                continue
+            words = match.group("what").split()
+            if words and words[0].lower() in MONTHS or (words and words[0] in _TIME_UNITS):
+                continue
+            if re.search(r"\b(?:aged|age|p|between|from)\s*$", unit.text[: match.start()].lower()):
+                continue
+            kept: list[str] = []
+            stops = 0
+            phrase = " ".join(words).lower()
+            group = next((g for g in _GROUPS if phrase.startswith(g)), None)
+            for word in group.split() if group else ():
+                kept.append(word)
+            for word in words if group is None else ():
+                if word.lower() in _STOP:
+                    stops += 1
+                    if not kept or stops >= (2 if match.group("pct") else 1):
+                        break
+                kept.append(word)
+            while kept and kept[-1].lower() in _STOP:
+                kept.pop()
+            if not kept or "indicator" in " ".join(kept):
+                continue
+            counts = ("per cent " if match.group("pct") else "") + " ".join(kept)
+            amounts.append(Amount(value, counts, _evidence(doc, unit.start, unit.end)))
+    return amounts

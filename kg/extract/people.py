@@ -1,0 +1,245 @@
+"""People rules (stage 2, extract): officials, their posts and the words they are quoted saying.
+
+Phrasings handled, with ORG a known or found organisation and HON an honorific:
+``NAME, ROLE of ORG said:``, ``NAME, ORG's ROLE, said:``, ``ORG's ROLE, HON NAME said:``,
+``HON NAME of ORG said:``, ``ORG ROLE, HON NAME.`` followed by ``He said:``, and
+``"...," said NAME, ROLE of ORG.``. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.extract.records import Entity, Evidence, Official
+from kg.extract.text import Unit
+from kg.sources import Document
+
+HONORIFICS = {
+    "councillor": "Councillor",
+    "cllr": "Councillor",
+    "professor": "Professor",
+    "prof": "Professor",
+    "dr": "Dr",
+    "dci": "DCI",
+    "di": "DI",
+    "ds": "DS",
+    "dcc": "DCC",
+    "acc": "ACC",
+    "chief superintendent": "Chief Superintendent",
+    "superintendent": "Superintendent",
+    "chief inspector": "Chief Inspector",
+    "sir": "Sir",
+    "dame": "Dame",
+    "mr": "Mr",
+    "mrs": "Mrs",
+    "ms": "Ms",
+    "miss": "Miss",
+}
+_HON = "|".join(
+    sorted((h[:1].upper() + h[1:] for h in HONORIFICS), key=len, reverse=True)
+    + [h.upper() for h in HONORIFICS if len(h) <= 3]
+)
+_NAME = r"(?:Mc|Mac|O')?[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
+_PERSON = re.compile(rf"(?:\b(?P<hon>{_HON})\.?\s+)?\b(?P<name>{_NAME}(?:\s+{_NAME}){{1,2}})\b")
+_SAID = re.compile(r"\b(?:said|says|commented|added|explained|stated)\b\s*:?", re.IGNORECASE)
+_PRONOUN_SAID = re.compile(r"^(?:He|She|They)\s+(?:said|added|commented)\b", re.IGNORECASE)
+_NOT_NAMES = {"the", "care", "picture", "nurture", "page", "download", "inspectors", "chief"}
+_ROLE = r"[A-Za-z][A-Za-z -]{1,60}?"
+
+
+def _evidence(doc: Document, start: int, end: int) -> Evidence:
+    return Evidence(start, end, doc.text[start:end], doc.page_of(start))
+
+
+def _is_person(name: str, orgs_text: str) -> bool:
+    words = name.split()
+    if words[0].lower() in _NOT_NAMES or name in orgs_text:
+        return False
+    return not any(w.lower() in {"of", "and", "services", "council", "scotland"} for w in words)
+
+
+def _clean_role(role: str) -> str | None:
+    role = re.sub(r"^(?:the|its|our|and)\s+", "", role.strip(" ,"), flags=re.IGNORECASE).strip()
+    role = role.lower()
+    if not role or len(role.split()) > 6 or role in {"said", "he", "she"}:
+        return None
+    return role
+
+
+def _post(head: str, person: re.Match, head_start: int, orgs) -> tuple[str | None, Entity | None]:
+    """The role and organisation around the person's name in ``head`` (text before 'said')."""
+    in_head = [(s - head_start, e - head_start, ent) for s, e, ent in orgs]
+    in_head = [(s, e, ent) for s, e, ent in in_head if 0 <= s and e <= len(head)]
+    after = head[person.end() :]
+    before = head[: person.start()]
+    # NAME, ROLE of (the) ORG: the role runs up to the preposition before the organisation
+    comma = re.match(r"\s*,\s*", after)
+    following = [(s, e, ent) for s, e, ent in in_head if s >= person.end()]
+    if comma and following:
+        s, _e, org = following[0]
+        between = head[person.end() + comma.end() : s]
+        found = re.fullmatch(rf"(?:the\s+)?(?P<role>{_ROLE})\s+(?:of|at|for|with|in)\s+(?:the\s+)?",
+                             between)
+        if found and "'s" not in between:
+            return _clean_role(found.group("role")), org
+    # NAME, the ORG's ROLE,
+    found = re.match(r"\s*,\s*(?:the\s+)?(?P<rest>[^,]+),?", after)
+    if found and "'s " in found.group("rest"):
+        org_part, role = found.group("rest").rsplit("'s ", 1)
+        org = next((ent for s, e, ent in in_head if s >= person.end()), None)
+        return _clean_role(role), org
+    # ORG's ROLE, HON NAME  /  ORG ROLE, HON NAME
+    found = re.search(rf"(?P<role>{_ROLE})\s*,?\s*$", before)
+    if found and before.strip():
+        orgs_before = [(s, e, ent) for s, e, ent in in_head if e <= person.start()]
+        if orgs_before:
+            s, e, org = orgs_before[-1]
+            role_text = head[e : person.start()]
+            role_text = re.sub(r"^'s\s+", "", role_text.strip())
+            return _clean_role(role_text.strip(" ,")), org
+    # HON NAME of (the) ORG
+    found = re.match(r"\s+(?:of|from)\s+(?:the\s+)?", after)
+    if found:
+        org = next((ent for s, e, ent in in_head if s >= person.end()), None)
+        return None, org
+    return None, None
+
+
+def _quote_after(doc: Document, offset: int) -> Evidence | None:
+    """The quotation opening at ``offset``: paragraphs each opened by '"' until one closes it."""
+    text = doc.text
+    open_at = text.find('"', offset)
+    if open_at < 0 or text[offset:open_at].strip():
+        return None
+    position = open_at + 1
+    while True:
+        close = text.find('"', position)
+        newline = text.find("\n", position)
+        if close < 0:
+            end = newline if newline != -1 else len(text)
+            break
+        if newline != -1 and newline < close:
+            nxt = re.compile(r"\n+\s*").match(text, newline)
+            following = nxt.end() if nxt else newline + 1
+            if following < len(text) and text[following] == '"':
+                position = following + 1
+                continue
+            end = newline
+            break
+        end = close + 1
+        if close + 1 < len(text) and text[close + 1] not in "\n":
+            # a closing mark mid-paragraph: the quotation continues if the paragraph does
+            rest = text[
+                close + 1 : text.find("\n", close + 1) if "\n" in text[close + 1 :] else len(text)
+            ]
+            if rest.strip() and rest.count('"') % 2 == 1:
+                position = close + 1
+                continue
+        break
+    while end > open_at and text[end - 1].isspace():
+        end -= 1
+    return _evidence(doc, open_at, end)
+
+
+def _honorific(match: re.Match, head: str) -> str | None:
+    hon = match.group("hon")
+    if hon:
+        return HONORIFICS.get(hon.lower().rstrip("."))
+    return None
+
+
+def _rank_organisation(honorific: str | None) -> Entity | None:
+    """The organisation a rank implies (a DCI serves in Police Scotland; ``cues.csv``)."""
+    from kg.extract.gazetteer import by_kind_key
+    from kg.extract.vocabulary import read_cues
+
+    if honorific is None:
+        return None
+    for cue in read_cues().get("rank_org", ()):
+        if cue.phrase == honorific.lower():
+            known = by_kind_key().get(("agency", cue.value))
+            return known.entity if known else None
+    return None
+
+
+def _chair_posts(head: str, person: re.Match, head_start: int, orgs) -> list[tuple[str, Entity]]:
+    """Posts given by a verb before the name: 'the partnership chaired by ... NAME'."""
+    from kg.extract.vocabulary import read_cues
+
+    posts = []
+    lower = head[: person.start()].lower()
+    for cue in read_cues().get("post_verb", ()):
+        at = lower.rfind(cue.phrase)
+        if at < 0:
+            continue
+        before = [(s, e, ent) for s, e, ent in orgs if s - head_start < at and e - head_start <= at]
+        if before:
+            posts.append((cue.value, before[-1][2]))
+    return posts
+
+
+def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
+    """Officials quoted in the document, each with post, organisation and quotation."""
+    text = doc.text
+    names_of_orgs = " | ".join(ent.label for _, _, ent in orgs)
+    officials: list[Official] = []
+    introduced: list[tuple[int, Official]] = []  # people named with a post, for "He said:"
+    for index, unit in enumerate(units):
+        said = _SAID.search(unit.text)
+        head = unit.text[: said.start()] if said else unit.text
+        candidates = [
+            c for c in _PERSON.finditer(head) if _is_person(c.group("name"), names_of_orgs)
+        ]
+        titled = [c for c in candidates if c.group("hon")]
+        person = (titled or candidates or [None])[0]
+        if said and _PRONOUN_SAID.match(unit.text) and introduced:
+            quote = _quote_after(doc, unit.start + said.end())
+            last = introduced[-1][0]
+            for _i, previous in (item for item in introduced if item[0] == last):
+                officials.append(
+                    Official(
+                        previous.name,
+                        previous.honorific,
+                        previous.role,
+                        previous.organisation,
+                        _evidence(doc, unit.start, unit.end),
+                        quote,
+                    )
+                )
+            continue
+        if person is None:
+            continue
+        role, org = _post(head, person, unit.start, orgs)
+        honorific = _honorific(person, head)
+        ranked = _rank_organisation(honorific)
+        if ranked is not None and (org is None or org.kind == "other"):
+            org = ranked
+        official = Official(
+            name=person.group("name"),
+            honorific=honorific,
+            role=role,
+            organisation=org,
+            evidence=_evidence(doc, unit.start, unit.end),
+        )
+        extra_posts = _chair_posts(head, person, unit.start, orgs)
+        if said and said.start() >= person.end():
+            quote = _quote_after(doc, unit.start + said.end())
+            if quote is not None:
+                officials.append(Official(**{**official.__dict__, "quote": quote}))
+                continue
+        if said and said.start() < person.start() and unit.text.startswith('"'):
+            # "...," said NAME, ROLE.
+            close = unit.text.rfind('"', 0, said.start())
+            quote = _evidence(doc, unit.start, unit.start + close + 1) if close > 0 else None
+            officials.append(Official(**{**official.__dict__, "quote": quote}))
+            continue
+        if role is not None and org is not None:
+            introduced.append((index, official))
+            for extra_role, extra_org in extra_posts:
+                if extra_org != org:
+                    introduced.append(
+                        (index, Official(**{**official.__dict__, "role": extra_role,
+                                            "organisation": extra_org}))
+                    )
+    del text
+    return officials

@@ -148,8 +148,12 @@ def query(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE, bound as a term.")
     ] = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option("--endpoint", help="Remote SPARQL query URL to ask instead of the store."),
+    ] = None,
 ) -> None:
-    """Run a SPARQL query on the store."""
+    """Run a SPARQL query on the store, or on a remote endpoint with --endpoint."""
     from kg.query import run_query, serialize_results
 
     params = {}
@@ -159,23 +163,38 @@ def query(
             raise _fail(f"--param {item!r}: expected NAME=VALUE")
         params[name] = value
     try:
+        if fmt not in ("table", "json", "csv", "tsv", "xml"):
+            raise KgError(f"--format {fmt}: expected table, csv, tsv or json")
+        if endpoint is not None:
+            if store is not None:
+                raise KgError("--store and --endpoint: give one or the other")
+            from kg.push import bound_query_text, remote_results, run_remote_query
+
+            text = bound_query_text(query, params)
+            if fmt == "table":
+                _print_rows(run_remote_query(endpoint, text))
+            else:
+                sys.stdout.write(remote_results(endpoint, text, fmt))
+            return
         kg_store = _open_existing(store)
         if fmt == "table":
-            from rich.console import Console
-            from rich.table import Table
-
-            result = run_query(kg_store, query, params)
-            table = Table(*result.variables, show_lines=False)
-            for row in result.rows:
-                table.add_row(*(row[v] or "" for v in result.variables))
-            Console(width=200).print(table)
-            typer.echo(f"{len(result.rows)} rows", err=True)
-        elif fmt in ("json", "csv", "tsv", "xml"):
-            sys.stdout.write(serialize_results(kg_store, query, fmt, params))
+            _print_rows(run_query(kg_store, query, params))
         else:
-            raise KgError(f"--format {fmt}: expected table, csv, tsv or json")
+            sys.stdout.write(serialize_results(kg_store, query, fmt, params))
     except KgError as exc:
         raise _fail(str(exc)) from None
+
+
+def _print_rows(result) -> None:
+    """A query's rows as a rich table on stdout, the row count on stderr."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*result.variables, show_lines=False)
+    for row in result.rows:
+        table.add_row(*(row[v] or "" for v in result.variables))
+    Console(width=200).print(table)
+    typer.echo(f"{len(result.rows)} rows", err=True)
 
 
 @app.command()
@@ -207,6 +226,123 @@ def stats(store: StoreOption = None) -> None:
         raise _fail(str(exc)) from None
     graphs = kg_store.named_graphs()
     typer.echo(f"quads: {len(kg_store)}; named graphs: {len(graphs)}")
+
+
+@app.command()
+def validate(
+    store: StoreOption = None,
+    owl: Annotated[
+        bool, typer.Option("--owl/--no-owl", help="Also check consistency with HermiT (Java).")
+    ] = True,
+    warnings: Annotated[
+        bool, typer.Option("--warnings", help="List every warning, not one line per rule.")
+    ] = False,
+) -> None:
+    """Check the graph: SHACL shapes (ontology/shapes.ttl) and HermiT consistency.
+
+    Exit 1 when a shape is violated or HermiT finds the graph inconsistent; warnings do not
+    fail. Without a Java runtime HermiT is skipped (said on stderr) and SHACL decides.
+    """
+    from kg.reason import validate as run_validate
+
+    try:
+        report = run_validate(_open_existing(store).to_rdflib(), owl=owl, java_optional=True)
+    except KgError as exc:
+        raise _fail(str(exc)) from None
+    for violation in report.errors:
+        typer.echo(violation.line())
+    for line in report.lines():
+        if line.startswith("HermiT"):
+            typer.echo(line)
+    if warnings:
+        for violation in report.warnings:
+            typer.echo(violation.line())
+    else:
+        by_rule: dict[str, list] = {}
+        for violation in report.warnings:
+            by_rule.setdefault(violation.rule, []).append(violation)
+        for rule, found in by_rule.items():
+            typer.echo(
+                f"warning: {rule}: {len(found)} results (--warnings lists them), "
+                f"e.g. {found[0].line().removeprefix('warning: ')}"
+            )
+    if report.skipped:
+        typer.echo(report.skipped, err=True)
+    typer.echo(report.summary())
+    if not report.conforms:
+        raise typer.Exit(code=1)
+
+
+_LONG_COLUMNS = ("node", "theme", "partnershipList", "inspectionList")
+
+
+@app.command()
+def analyse(
+    store: StoreOption = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path(
+        "out/analysis"
+    ),
+) -> None:
+    """Network analysis: centrality, communities, co-inspection, shared themes (CSV + JSON)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from kg.analysis import analyse as run_analyse
+    from kg.analysis import write_analysis
+
+    try:
+        analysis = run_analyse(_open_existing(store))
+        written = write_analysis(analysis, output)
+    except (KgError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    console = Console(width=160)
+    top = 10
+    shown = [
+        ("projections", None, ["name", "nodes", "edges"]),
+        ("inspectorate_centrality", "inspectorate centrality (co-inspection)", None),
+        ("agency_centrality", "agency centrality (co-membership)", None),
+        ("theme_centrality", "theme centrality (co-occurrence)", None),
+        ("co_inspection", "inspectorates that inspected together", None),
+        ("theme_communities", "theme communities (Louvain)", None),
+        ("shared_themes", "themes shared by most partnerships", None),
+    ]
+    tables = dict(analysis.tables)
+    tables["projections"] = [
+        {"name": name, **{k: str(v) for k, v in counts.items()}}
+        for name, counts in analysis.summary().items()
+    ]
+    for name, title, columns in shown:
+        rows = tables[name]
+        title = title or name
+        if not rows:
+            console.print(f"{title}: none")
+            continue
+        columns = columns or [c for c in rows[0] if c not in _LONG_COLUMNS]
+        limit = None if name in ("projections", "theme_communities") else top
+        table = Table(*columns, title=f"{title} ({len(rows)})")
+        for row in rows[:limit]:
+            table.add_row(*(row.get(c) or "" for c in columns))
+        console.print(table)
+    typer.echo(f"wrote {len(written)} files to {output}/ (analysis.json and one CSV per table)")
+
+
+@app.command()
+def report(
+    store: StoreOption = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file.")] = Path(
+        "out/report.html"
+    ),
+) -> None:
+    """Write one offline HTML report (inspections, grades, themes, agencies) and its views."""
+    from kg.report import write_report
+
+    try:
+        written = write_report(_open_existing(store), output)
+    except (KgError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"wrote {written[0]}")
+    if len(written) > 1:
+        typer.echo(f"wrote {len(written) - 1} views in {written[1].parent}/")
 
 
 @app.command()
@@ -299,6 +435,48 @@ def push(
         f"(unchanged), {len(report.removed)} removed; triples sent: {report.triples} "
         f"(by {report.method})"
     )
+
+
+@app.command(name="eval")
+def eval_(
+    expected: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Expectation files or folders (default: seeds/expected)."),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")
+    ] = None,
+    details: Annotated[
+        bool, typer.Option("--details", help="List every missed and extra fact.")
+    ] = False,
+) -> None:
+    """Score the extractor against hand-checked expectations: precision, recall, F1 per fact
+    type. A measurement, not a gate: exit 1 only when an expectation file is malformed."""
+    from kg.evaluate import (
+        evaluate,
+        format_details,
+        format_documents,
+        format_table,
+        read_expectations,
+        write_json,
+    )
+
+    folders = expected or [Path("seeds/expected")]
+    try:
+        result = evaluate([item for folder in folders for item in read_expectations(folder)])
+        if json_out is not None:
+            write_json(result, json_out)
+    except (KgError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    for doc in result.documents:
+        if doc.error:
+            typer.echo(f"warning: {doc.document_id}: extractor failed ({doc.error})", err=True)
+    if details:
+        typer.echo(format_details(result) + "\n")
+    typer.echo(format_documents(result) + "\n")
+    typer.echo(format_table(result.totals, "by fact type: " + ", ".join(map(str, folders))))
+    if json_out is not None:
+        typer.echo(f"wrote {json_out}")
 
 
 if __name__ == "__main__":  # pragma: no cover

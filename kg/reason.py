@@ -36,6 +36,11 @@ from kg.resources import resource_dir
 ONTOLOGY_FILES = ("inspection.ttl", "themes.ttl", "grades.ttl")
 SHAPES_FILE = "shapes.ttl"
 NO_JAVA = "validate: HermiT needs a Java runtime (install default-jre-headless); none found on PATH"
+NO_JAVA_SKIPPED = (
+    "no Java runtime found: HermiT needs java (apt-get install default-jre-headless); "
+    "SHACL checks ran"
+)
+NO_OWL_SKIPPED = "HermiT not run (--no-owl); SHACL checks ran"
 _RESERVED = (str(RDF), str(RDFS), str(OWL), str(XSD))
 _PREFIXED = bind_prefixes(Graph())
 _TEXT_PROPERTIES = frozenset({NIF.anchorOf, NIF.isString})  # texts: no logic, much size
@@ -88,7 +93,8 @@ class ValidationReport:
     """Both checks together.
 
     ``conforms`` is true when SHACL found no violation (warnings allowed) and HermiT found the
-    ontology plus data consistent.
+    ontology plus data consistent. ``skipped`` says why HermiT did not run (``None`` when it
+    ran); a report with HermiT skipped conforms on the strength of SHACL alone.
     """
 
     conforms: bool
@@ -96,6 +102,40 @@ class ValidationReport:
     inconsistency: str | None = None
     classified: dict[str, tuple[str, ...]] = field(default_factory=dict)
     inconsistency_causes: tuple[str, ...] = ()
+    skipped: str | None = None
+
+    @property
+    def errors(self) -> tuple[Violation, ...]:
+        """The SHACL results of severity ``Violation``."""
+        return tuple(v for v in self.violations if v.is_error)
+
+    @property
+    def warnings(self) -> tuple[Violation, ...]:
+        """The SHACL results that do not break conformance (warnings, infos)."""
+        return tuple(v for v in self.violations if not v.is_error)
+
+    def summary(self) -> str:
+        """One line: the verdict, SHACL counts, what HermiT said (or why it did not run).
+
+        >>> ValidationReport(conforms=True).summary()
+        'conforms: SHACL 0 violations, 0 warnings; HermiT consistent'
+        >>> ValidationReport(conforms=True, skipped="no Java").summary()
+        'conforms (SHACL only): SHACL 0 violations, 0 warnings; HermiT not run'
+        """
+        verdict = "conforms" if self.conforms else "invalid"
+        if self.skipped and self.conforms:
+            verdict += " (SHACL only)"
+        shacl = f"SHACL {len(self.errors)} violations, {len(self.warnings)} warnings"
+        if self.skipped:
+            hermit = "HermiT not run"
+        elif self.inconsistency:
+            hermit = "HermiT inconsistent"
+        else:
+            hermit = "HermiT consistent"
+            inferred = [f"{len(members)} {_local(cls)}" for cls, members in self.classified.items()]
+            if inferred:
+                hermit += " (classified: " + ", ".join(inferred) + ")"
+        return f"{verdict}: {shacl}; {hermit}"
 
     def lines(self) -> list[str]:
         """One line per problem: which node, which rule, which document."""
@@ -444,9 +484,24 @@ def _curie(graph: Graph, iri: URIRef) -> str:
 # ---------------------------------------------------------------- both
 
 
-def validate(data: Graph) -> ValidationReport:
-    """Run the SHACL shapes and HermiT on ``data``; conforms when neither finds a problem."""
+def validate(data: Graph, owl: bool = True, java_optional: bool = False) -> ValidationReport:
+    """Run the SHACL shapes and HermiT on ``data``; conforms when neither finds a problem.
+
+    With ``owl=False`` only SHACL runs. With ``java_optional`` a missing Java runtime skips
+    HermiT instead of raising :class:`KgError`; the report's ``skipped`` then says so.
+    """
     violations = tuple(validate_shacl(data))
+    skipped = None
+    if not owl:
+        skipped = NO_OWL_SKIPPED
+    elif java_optional and shutil.which("java") is None:
+        skipped = NO_JAVA_SKIPPED
+    if skipped is not None:
+        return ValidationReport(
+            conforms=not any(v.is_error for v in violations),
+            violations=violations,
+            skipped=skipped,
+        )
     reasoned = check_consistency(data)
     inconsistency = None if reasoned.consistent else reasoned.message
     return ValidationReport(

@@ -1,7 +1,6 @@
 """Push: the seed graph sent to a real `oxigraph serve` answers like the embedded store.
 
-Each server is the `oxigraph` binary of the PyPI package (next to ``sys.executable``),
-started on 127.0.0.1 on a free port with its own temporary directory and killed in
+Each server is a real `oxigraph serve` on 127.0.0.1 (``servers.start_oxigraph``), killed in
 teardown. Also checks the federated example ``queries/examples/statsgov_service.rq`` against
 a local server holding a statistics.gov.scot-shaped sample.
 """
@@ -9,16 +8,13 @@ a local server holding a statistics.gov.scot-shaped sample.
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
+from servers import free_port, start_oxigraph, stop
 
 from kg.errors import KgError
 from kg.namespace import IKG
@@ -30,52 +26,11 @@ from kg.store import Store
 pytestmark = pytest.mark.server
 
 ROOT = Path(__file__).resolve().parent.parent
-OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 STATSGOV_SERVICE = "<https://statistics.gov.scot/sparql>"
 PLAIN_QUERIES = [
     name for name, path in bundled_queries().items() if not read_query(str(path)).params
 ]
 COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_oxigraph(location: Path) -> tuple[subprocess.Popen, str]:
-    """Start `oxigraph serve` on a free port; return the process and its base URL."""
-    if not OXIGRAPH.exists():
-        pytest.skip("the oxigraph server binary (PyPI package `oxigraph`) is not installed")
-    port = free_port()
-    process = subprocess.Popen(
-        [str(OXIGRAPH), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):  # at most ~20 s
-        if process.poll() is not None:
-            raise RuntimeError(f"oxigraph exited: {process.stderr.read().decode()[-500:]}")
-        try:
-            httpx.get(base + "/query", params={"query": "ASK {}"}, timeout=2)
-            return process, base
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("oxigraph did not answer within 20 s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a server process started by a fixture."""
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,21 +76,6 @@ _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ISO = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")
 _YEAR = re.compile(r"^\d{4}$")
 _WORD = re.compile(r"\w+")
-_QUOTES = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u00a0": " ",
-        "\u2007": " ",
-        "\u202f": " ",
-    }
-)
 
 
 # ---------------------------------------------------------------- records
@@ -250,8 +234,9 @@ def normalise(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    text = unicodedata.normalize("NFC", str(text)).translate(_QUOTES).lower()
-    return " ".join(text.split())
+    from kg.sources import normalise_text
+
+    return " ".join(normalise_text(str(text)).lower().split())
 
 
 def _unquoted(text: str | None) -> str:

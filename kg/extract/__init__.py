@@ -9,16 +9,18 @@ and :mod:`kg.extract.numbers` turn them into records, each with the span it came
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kg.extract.findings import extract_findings, extract_good_practice
 from kg.extract.gazetteer import find_organisations, match_entities
 from kg.extract.inspection import extract_inspection, extract_memberships, extract_mentions
 from kg.extract.numbers import extract_amounts, extract_grades
 from kg.extract.people import extract_officials
 from kg.extract.records import Extraction
-from kg.extract.text import split_sentences, split_units
+from kg.extract.text import split_units
 from kg.sources import Document
 
-__all__ = ["extract", "match_entities", "split_sentences"]
+__all__ = ["extract", "match_entities"]
 
 
 def extract(doc: Document) -> Extraction:
@@ -31,8 +33,6 @@ def extract(doc: Document) -> Extraction:
     memberships = extract_memberships(doc, units, organisations, partnership, officials)
     grade_counts, indicator_grades, indicator_count = extract_grades(doc, units)
     if inspection is not None and indicator_count and not inspection.indicator_count:
-        from dataclasses import replace
-
         inspection = replace(inspection, indicator_count=indicator_count)
     practice, practice_lines = extract_good_practice(doc, units)
     findings = extract_findings(doc, units, officials, practice_lines, organisations)

@@ -109,25 +109,20 @@ def extract_good_practice(doc: Document, units: list[Unit]) -> tuple[list[GoodPr
     return practices, covered
 
 
-def _quoted_by_others(officials: list[Official]) -> list[tuple[int, int]]:
-    """Spans quoted from people who do not speak for an inspectorate."""
-    return [
-        (o.quote.start, o.quote.end)
-        for o in officials
-        if o.quote is not None and (o.organisation is None or o.organisation.kind != "inspectorate")
-    ]
-
-
-def _voiced_quotes(doc: Document, units: list[Unit], officials: list[Official]):
-    """Spans quoted from the inspectorate's spokespeople or from the report itself."""
+def _quotations(doc: Document, units: list[Unit], officials: list[Official]):
+    """Quoted spans split by voice: (the inspectorate's or the report's, everybody else's)."""
     from kg.extract.people import _quote_after
 
-    spans = [
-        (o.quote.start, o.quote.end)
-        for o in officials
-        if o.quote is not None and o.organisation is not None
-        and o.organisation.kind == "inspectorate"
-    ]
+    voiced, others = [], []
+    for official in officials:
+        if official.quote is not None:
+            organisation = official.organisation
+            speaks_for_inspectorate = (
+                organisation is not None and organisation.kind == "inspectorate"
+            )
+            (voiced if speaks_for_inspectorate else others).append(
+                (official.quote.start, official.quote.end)
+            )
     for unit in units:
         hit = cue_index("report_voice").find(unit.text)
         if hit:
@@ -135,18 +130,15 @@ def _voiced_quotes(doc: Document, units: list[Unit], officials: list[Official]):
             if colon >= 0:
                 quote = _quote_after(doc, unit.start + colon + 1)
                 if quote is not None:
-                    spans.append((quote.start, quote.end))
-    return spans
+                    voiced.append((quote.start, quote.end))
+    return voiced, others
 
 
 def _is_tally(unit: Unit) -> bool:
-    """Whether ``unit`` grades indicators (a tally is a grade record, not a finding)."""
-    from kg.extract.numbers import _NUMBER, _is_grading
-    from kg.extract.phrases import grade_index
+    """Whether ``unit`` counts graded indicators (a tally is a grade record, not a finding)."""
+    from kg.extract.numbers import _NUMBER, grades_indicators
 
-    return bool(grade_index().find(unit.text)) and _is_grading(unit) and bool(
-        _NUMBER.search(unit.text)
-    )
+    return grades_indicators(unit) and bool(_NUMBER.search(unit.text))
 
 
 def _masked(text: str, orgs) -> str:
@@ -202,16 +194,13 @@ def extract_findings(
     orgs=(),
 ) -> list[Finding]:
     """Strengths and areas for improvement, one statement each, with their themes."""
-    excluded = _quoted_by_others(officials)
-    voiced_quotes = _voiced_quotes(doc, units, officials)
+    voiced_quotes, excluded = _quotations(doc, units, officials)
     masked = _masked(doc.text, orgs)
     voiced_line = -1  # a line whose earlier sentence reported a finding
     findings: list[Finding] = []
     header: str | None = None  # polarity of the bullets that follow a header
     # the title and the standfirst under it summarise what the body says again
-    opening = set(dict.fromkeys(unit.line for unit in units)) and list(
-        dict.fromkeys(unit.line for unit in units)
-    )[:2]
+    opening = list(dict.fromkeys(unit.line for unit in units))[:2]
     for position, unit in enumerate(units):
         if unit.line in practice_lines or unit.line in opening:
             continue

@@ -117,11 +117,10 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
         if entity.kind == "inspectorate" and entity not in inspectorates:
             inspectorates.append(entity)
     lead = _lead(units, orgs) or (inspectorates[0] if inspectorates else None)
-    kind_hit = first_cue("kind", lower)
     kinds = {hit.key for hit in cue_index("kind").find(lower)}
     if "progress review" in kinds:
         kind = "progress review"
-    elif kind_hit is not None or len(inspectorates) >= 2:
+    elif kinds or len(inspectorates) >= 2:
         kind = "joint inspection"
     else:
         kind = "inspection"
@@ -181,9 +180,11 @@ def _published(units: list[Unit]) -> str | None:
     """The publication date: a dateline, 'published ... (date)' or 'Published: date'."""
     for unit in units[:6]:
         short = len(unit.text.split()) <= 8
-        found = _DATE.search(unit.text) if short or unit.text.lower().startswith(
-            ("published", "date")
-        ) else None
+        found = (
+            _DATE.search(unit.text)
+            if short or unit.text.lower().startswith(("published", "date"))
+            else None
+        )
         if found:
             return _iso(found.group("year"), found.group("month"), found.group("day"))
     for unit in units:

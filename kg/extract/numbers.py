@@ -39,6 +39,11 @@ def _is_grading(unit: Unit) -> bool:
     return bool(cue_index("grading").find(unit.text)) or "'" in unit.text
 
 
+def grades_indicators(unit: Unit) -> bool:
+    """Whether ``unit`` names a grade in a grading sentence ('four were found to be 'good'')."""
+    return bool(grade_index().find(unit.text)) and _is_grading(unit)
+
+
 def extract_grades(
     doc: Document, units: list[Unit]
 ) -> tuple[list[GradeCount], list[IndicatorGrade], int | None]:
@@ -132,7 +137,7 @@ def extract_amounts(doc: Document, units: list[Unit]) -> list[Amount]:
     """Numbers the document reports and what they count ('97 parents', 'a 15 per cent increase')."""
     amounts = []
     for unit in units:
-        if grade_index().find(unit.text) and _is_grading(unit):
+        if grades_indicators(unit):
             continue
         for match in _AMOUNT.finditer(unit.text):
             raw = match.group("n").replace(",", "")

@@ -9,6 +9,7 @@ Phrasings handled, with ORG a known or found organisation and HON an honorific:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from kg.extract.records import Entity, Evidence, Official
 from kg.extract.text import Unit
@@ -78,8 +79,9 @@ def _post(head: str, person: re.Match, head_start: int, orgs) -> tuple[str | Non
     if comma and following:
         s, _e, org = following[0]
         between = head[person.end() + comma.end() : s]
-        found = re.fullmatch(rf"(?:the\s+)?(?P<role>{_ROLE})\s+(?:of|at|for|with|in)\s+(?:the\s+)?",
-                             between)
+        found = re.fullmatch(
+            rf"(?:the\s+)?(?P<role>{_ROLE})\s+(?:of|at|for|with|in)\s+(?:the\s+)?", between
+        )
         if found and "'s" not in between:
             return _clean_role(found.group("role")), org
     # NAME, the ORG's ROLE,
@@ -141,7 +143,7 @@ def _quote_after(doc: Document, offset: int) -> Evidence | None:
     return _evidence(doc, open_at, end)
 
 
-def _honorific(match: re.Match, head: str) -> str | None:
+def _honorific(match: re.Match) -> str | None:
     hon = match.group("hon")
     if hon:
         return HONORIFICS.get(hon.lower().rstrip("."))
@@ -180,7 +182,6 @@ def _chair_posts(head: str, person: re.Match, head_start: int, orgs) -> list[tup
 
 def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
     """Officials quoted in the document, each with post, organisation and quotation."""
-    text = doc.text
     names_of_orgs = " | ".join(ent.label for _, _, ent in orgs)
     officials: list[Official] = []
     introduced: list[tuple[int, Official]] = []  # people named with a post, for "He said:"
@@ -210,7 +211,7 @@ def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
         if person is None:
             continue
         role, org = _post(head, person, unit.start, orgs)
-        honorific = _honorific(person, head)
+        honorific = _honorific(person)
         ranked = _rank_organisation(honorific)
         if ranked is not None and (org is None or org.kind == "other"):
             org = ranked
@@ -225,21 +226,19 @@ def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
         if said and said.start() >= person.end():
             quote = _quote_after(doc, unit.start + said.end())
             if quote is not None:
-                officials.append(Official(**{**official.__dict__, "quote": quote}))
+                officials.append(replace(official, quote=quote))
                 continue
         if said and said.start() < person.start() and unit.text.startswith('"'):
             # "...," said NAME, ROLE.
             close = unit.text.rfind('"', 0, said.start())
             quote = _evidence(doc, unit.start, unit.start + close + 1) if close > 0 else None
-            officials.append(Official(**{**official.__dict__, "quote": quote}))
+            officials.append(replace(official, quote=quote))
             continue
         if role is not None and org is not None:
             introduced.append((index, official))
             for extra_role, extra_org in extra_posts:
                 if extra_org != org:
                     introduced.append(
-                        (index, Official(**{**official.__dict__, "role": extra_role,
-                                            "organisation": extra_org}))
+                        (index, replace(official, role=extra_role, organisation=extra_org))
                     )
-    del text
     return officials

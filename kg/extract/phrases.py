@@ -10,13 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-
-@lru_cache(maxsize=1)
-def tokenizer():
-    """spaCy's blank English pipeline (tokenizer only; no model is downloaded)."""
-    import spacy
-
-    return spacy.blank("en")
+from kg.extract.text import nlp as blank_pipeline
 
 
 @dataclass(frozen=True)
@@ -34,7 +28,7 @@ class PhraseIndex:
     def __init__(self, phrases: dict[str, str]) -> None:
         from spacy.matcher import PhraseMatcher
 
-        nlp = tokenizer()
+        nlp = blank_pipeline()
         self._matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._keys: dict[str, str] = {}
         by_key: dict[str, list[str]] = {}
@@ -48,7 +42,7 @@ class PhraseIndex:
         """Every phrase in ``text``: character spans, non-overlapping (longest wins) by default."""
         from spacy.util import filter_spans
 
-        nlp = tokenizer()
+        nlp = blank_pipeline()
         doc = nlp.make_doc(text)
         spans = []
         for match_id, start, end in self._matcher(doc):

@@ -41,8 +41,7 @@ MONTHS = {
     name: index
     for index, name in enumerate(
         (
-            "january february march april may june july august september october november "
-            "december"
+            "january february march april may june july august september october november december"
         ).split(),
         start=1,
     )
@@ -61,7 +60,11 @@ class Unit:
 
 
 @lru_cache(maxsize=1)
-def _nlp():
+def nlp():
+    """spaCy's blank English pipeline with its sentencizer (no model is downloaded).
+
+    ``nlp().make_doc`` tokenises only; calling ``nlp()`` also splits sentences.
+    """
     import spacy
 
     nlp = spacy.blank("en")
@@ -93,17 +96,12 @@ def split_units(text: str) -> list[Unit]:
                 if end > start:
                     units.append(Unit(start, end, text[start:end], number, True))
             else:
-                for sent in _nlp()(line).sents:
+                for sent in nlp()(line).sents:
                     start, end = _trim(text, offset + sent.start_char, offset + sent.end_char)
                     if end > start:
                         units.append(Unit(start, end, text[start:end], number))
         offset += len(line) + 1
     return units
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """The (start, end) of every unit of ``text``."""
-    return [(unit.start, unit.end) for unit in split_units(text)]
 
 
 def parse_number(word: str) -> int | None:
@@ -116,12 +114,3 @@ def parse_number(word: str) -> int | None:
     if word.isdigit():
         return int(word)
     return NUMBER_WORDS.get(word)
-
-
-def normalise(text: str) -> str:
-    """Lower-case, single-spaced text for comparisons.
-
-    >>> normalise("  Very   Good ")
-    'very good'
-    """
-    return " ".join(text.lower().split())

@@ -1,7 +1,8 @@
 """Test helpers for remote stores: a real `oxigraph serve` on 127.0.0.1, started and stopped.
 
 The server is the `oxigraph` binary of the PyPI package (next to ``sys.executable``), run on
-a free port with its own data directory. Used by test_push.py and test_cli_commands.py.
+a free port with its own data directory; free_port and stop also serve test_serve.py's
+`kg serve` processes. Used by test_push.py, test_cli_commands.py and test_serve.py.
 """
 
 from __future__ import annotations

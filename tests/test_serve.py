@@ -8,7 +8,6 @@ comparisons, one with tiny limits for the time, row and body limits.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from rdflib.namespace import RDFS, VOID
+from servers import free_port, stop
 from SPARQLWrapper import CSV, JSON, POST, SPARQLWrapper
 
 from kg.namespace import DATA, GRAPH
@@ -34,13 +34,6 @@ PLAIN_QUERIES = [
     name for name, path in bundled_queries().items() if not read_query(str(path)).params
 ]
 SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . FILTER(?a != ?d) }"
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server(store: Path, *options: str) -> tuple[subprocess.Popen, str]:
@@ -66,22 +59,12 @@ def start_server(store: Path, *options: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("kg serve did not answer within 30 s")
 
 
-def stop_server(process: subprocess.Popen) -> None:
-    """Stop a server process started by a fixture."""
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def endpoint(seed_store_path):
     """Base URL of a server with generous limits."""
     process, base = start_server(seed_store_path, "--timeout", "30", "--max-rows", "100000")
     yield base
-    stop_server(process)
+    stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +74,7 @@ def tight(seed_store_path):
         seed_store_path, "--timeout", "0.3", "--max-rows", "3", "--max-body", "2000"
     )
     yield base
-    stop_server(process)
+    stop(process)
 
 
 def triples_of(body: bytes, rdf_format: ox.RdfFormat) -> list[ox.Triple]:

@@ -1,10 +1,12 @@
-"""Benchmark runner: ingestion, queries (product vs rdflib vs raw pyoxigraph), start-up, validation.
+"""Benchmark runner: ingestion, queries (product, raw pyoxigraph, rdflib), start-up, views,
+validation.
 
-    python -m benchmarks.run [--quick]
+    python -m benchmarks.run [--quick] [--sizes 100 1000 10000]
 
 Writes ``benchmarks/results/<stamp>.json`` and ``.md`` (and ``latest.*``). Each query runs in
-a child process (product, raw pyoxigraph and rdflib side by side in that one process) that
-is killed after ``--query-timeout`` seconds, so one pathological query cannot stall the run.
+a child process (the product and raw pyoxigraph side by side) killed after
+``--query-timeout`` seconds; rdflib loads each store once in its own child and runs every
+query there, each interrupted after ``--rdflib-timeout`` seconds.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -26,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
 CORPUS = ROOT / "corpus"
+DEFAULT_SIZES = (100, 1000, 3000)
+"""3,000 documents give the 1M triples of the query targets; 10,000 with ``--sizes``."""
 KG = [sys.executable, "-m", "kg.cli"] if shutil.which("kg") is None else ["kg"]
 
 
@@ -52,24 +55,41 @@ def machine() -> dict[str, object]:
     }
 
 
+_PEAK = (
+    "import resource, subprocess, sys; rc = subprocess.call(sys.argv[1:]); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(rc)"
+)
+
+
 def timed_child(cmd: list[str], timeout: float | None = None) -> dict[str, object]:
-    """Run ``cmd``; wall time, exit code, peak RSS of the child (MiB) and its last stdout line."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run ``cmd``; wall time, exit code, peak RSS (MiB) and its last stdout line.
+
+    ``cmd`` runs under a small wrapper process whose ``RUSAGE_CHILDREN`` covers that command
+    alone: the peak is the largest single process of it (with ``--jobs 2``, the largest of
+    the writer and its workers, not their sum).
+    """
     started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", _PEAK, *cmd],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    err = proc.stderr.strip().splitlines()
+    peak = int(err.pop()) if err and err[-1].isdigit() else None
     return {
         "seconds": round(elapsed, 3),
         "rc": proc.returncode,
-        # ru_maxrss of children is the max over all waited children: exact once it grows
-        "peak_mib": round(peak / 1024, 1) if peak > before else None,
+        "peak_mib": round(peak / 1024, 1) if peak else None,
         "out": (proc.stdout.strip().splitlines() or [""])[-1],
-        "err": proc.stderr.strip()[-300:] if proc.returncode else "",
+        "err": "\n".join(err)[-300:] if proc.returncode else "",
     }
 
 
-def bench_ingestion(sizes: list[int], jobs_available: bool) -> list[dict[str, object]]:
+def bench_ingestion(sizes: list[int], jobs_available: bool = True) -> list[dict[str, object]]:
     """``kg build`` at each size into a fresh store; then an unchanged rebuild; ``--jobs 2``."""
     from benchmarks.corpus import write_corpus
 
@@ -124,20 +144,22 @@ def _stats(times: list[float]) -> dict[str, float]:
     return {"median_ms": round(statistics.median(ms), 2), "iqr_ms": round(iqr, 2), "n": len(ms)}
 
 
-def query_child(store_dir: str, name: str, runs: int, rdflib_on: bool) -> None:
-    """In one process: the product, raw pyoxigraph and rdflib on one query; JSON lines out."""
+def query_child(store_dir: str, name: str, runs: int) -> None:
+    """In one process: the product and raw pyoxigraph on one query; JSON lines out.
+
+    Raw pyoxigraph runs the same text on the same store with the same default graph (the
+    deduplicated ``facts`` index), so the ratio is the product's own overhead.
+    """
     import pyoxigraph as ox
 
     from kg.query import bind_parameters, read_query, run_query
-    from kg.store import Store
+    from kg.store import FACTS_GRAPH, Store
 
     params = {"label": "Care Inspectorate"} if name == "evidence" else {}
     store = Store(Path(store_dir), read_only=True)
     text = read_query(name).text
     raw_text = bind_parameters(text, {k: ox.Literal(v) for k, v in params.items()})
-
-    def emit(engine: str, times: list[float], rows: int) -> None:
-        print(json.dumps({"engine": engine, "rows": rows, **_stats(times)}), flush=True)
+    facts = ox.NamedNode(str(FACTS_GRAPH))
 
     for engine in ("product", "raw"):
         times, rows = [], 0
@@ -146,35 +168,59 @@ def query_child(store_dir: str, name: str, runs: int, rdflib_on: bool) -> None:
             if engine == "product":
                 rows = len(run_query(store, name, params).rows)
             else:
-                rows = len(list(store._store.query(raw_text, use_default_graph_as_union=True)))
+                rows = len(list(store._store.query(raw_text, default_graph=facts)))
             times.append(time.perf_counter() - started)
-        emit(engine, times, rows)
-    if rdflib_on:
-        from rdflib import Dataset, Literal
-
-        dataset = Dataset(default_union=True)
-        dataset.parse(data=store.dump_text("nquads"), format="nquads")
-        bindings = {k: Literal(v) for k, v in params.items()}
-        times = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            rows = len(list(dataset.query(text, initBindings=bindings)))
-            times.append(time.perf_counter() - started)
-        emit("rdflib", times, rows)
+        print(json.dumps({"engine": engine, "rows": rows, **_stats(times)}), flush=True)
 
 
-def bench_queries(
-    store: Path, triples: int, runs: int, timeout: float, rdflib_max: int
-) -> list[dict[str, object]]:
+class _Timeout(Exception):
+    pass
+
+
+def rdflib_child(store_dir: str, runs: int, timeout: float) -> None:
+    """rdflib's in-memory Dataset (default graph = union), loaded once, every query in turn.
+
+    rdflib evaluates in Python, so SIGALRM interrupts a query that runs past ``timeout``.
+    """
+    import signal
+
+    from rdflib import Dataset, Literal
+
+    from kg.query import bundled_queries, read_query
+    from kg.store import Store
+
+    def alarm(signum, frame):
+        raise _Timeout
+
+    signal.signal(signal.SIGALRM, alarm)
+    started = time.perf_counter()
+    dataset = Dataset(default_union=True)
+    dataset.parse(data=Store(Path(store_dir), read_only=True).dump_text("nquads"), format="nquads")
+    load = round(time.perf_counter() - started, 2)
+    print(json.dumps({"query": "(load)", "seconds": load, "quads": len(dataset)}), flush=True)
+    for name in bundled_queries():
+        params = {"label": Literal("Care Inspectorate")} if name == "evidence" else {}
+        text = read_query(name).text
+        times, rows = [], 0
+        try:
+            for _ in range(runs):
+                signal.setitimer(signal.ITIMER_REAL, timeout)
+                began = time.perf_counter()
+                rows = len(list(dataset.query(text, initBindings=params)))
+                times.append(time.perf_counter() - began)
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            print(json.dumps({"query": name, "rows": rows, **_stats(times)}), flush=True)
+        except _Timeout:
+            print(json.dumps({"query": name, "timeout_s": timeout}), flush=True)
+
+
+def bench_queries(store: Path, triples: int, runs: int, timeout: float) -> list[dict[str, object]]:
     """Every ``queries/*.rq`` on ``store``; a child per query, killed after ``timeout``."""
     from kg.query import bundled_queries
 
     rows = []
     for name in bundled_queries():
-        cmd = [
-            sys.executable, "-m", "benchmarks.run", "--query-child", str(store), name,
-            str(runs), "1" if triples <= rdflib_max else "0",
-        ]  # fmt: skip
+        cmd = [sys.executable, "-m", "benchmarks.run", "--query-child", str(store), name, str(runs)]
         row: dict[str, object] = {"query": name, "triples": triples}
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
@@ -190,108 +236,179 @@ def bench_queries(
     return rows
 
 
-def bench_validation(stores: dict[int, Path], budget: float) -> list[dict[str, object]]:
-    """``kg.reason.validate`` on the union graph at growing sizes, until one exceeds ``budget``."""
-    try:
-        from kg.reason import validate
-    except ImportError:
-        return [{"note": "kg.reason.validate absent"}]
-    from kg.store import Store
+def bench_rdflib(store: Path, runs: int, timeout: float) -> dict[str, dict]:
+    """rdflib on every query of ``store``, in one child (loading once); by query name."""
+    cmd = [sys.executable, "-m", "benchmarks.run", "--rdflib-child", str(store), str(runs)]
+    cmd.append(str(timeout))
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=3600)
+    out = {}
+    for line in proc.stdout.splitlines():
+        result = json.loads(line)
+        out[result.pop("query")] = result
+    print(f"rdflib {store.name}: {json.dumps(out)}", flush=True)
+    return out
 
+
+def bench_views(stores: dict[int, Path], out_dir: Path) -> list[dict[str, object]]:
+    """Write each view of each store; draw ``overview`` in headless Chromium (wall time)."""
+    from kg.store import Store
+    from kg.viz import VIEWS, write_view
+
+    try:
+        from tests.browser import render
+    except ImportError as exc:  # the test extra is not installed
+        render = None
+        print(f"views: no Chromium renderer ({exc})", flush=True)
     rows = []
     for size, path in sorted(stores.items()):
-        graph = Store(path, read_only=True).to_rdflib()
-        started = time.perf_counter()
+        store = Store(path, read_only=True)
+        for view in VIEWS:
+            html = out_dir / f"{size}-{view}.html"
+            stats = write_view(store, view, html)
+            row: dict[str, object] = {
+                "docs": size,
+                "view": view,
+                "nodes": stats.nodes,
+                "total_nodes": stats.total_nodes,
+                "edges": stats.edges,
+                "write_s": round(stats.seconds, 2),
+            }
+            if render is not None and view in ("overview", "themes"):
+                began = time.perf_counter()
+                try:
+                    rendered = render(html, budget_ms=60000, timeout=180)
+                    row["draw_ms_page"] = rendered.status.get("draw-ms")
+                    row["ready"] = rendered.status.get("ready")
+                except BaseException as exc:  # noqa: BLE001 - pytest.skip without Chromium
+                    row["draw_error"] = f"{type(exc).__name__}: {str(exc)[:120]}"
+                row["chromium_wall_s"] = round(time.perf_counter() - began, 2)
+            print(f"view {json.dumps(row)}", flush=True)
+            rows.append(row)
+    return rows
+
+
+def bench_validation(stores: dict[int, Path], budget: float) -> list[dict[str, object]]:
+    """``kg validate`` (SHACL and HermiT) at growing sizes; stop after the first over ``budget``."""
+    rows = []
+    for size, path in sorted(stores.items()):
         try:
-            report = validate(graph)
-            note = f"conforms={report.conforms}"
-        except Exception as exc:  # noqa: BLE001 - report, do not stop the benchmark
-            note = f"error: {type(exc).__name__}: {str(exc)[:120]}"
-        elapsed = time.perf_counter() - started
-        rows.append(
-            {"docs": size, "triples": len(graph), "seconds": round(elapsed, 2), "note": note}
-        )
-        print(f"validate {size}: {rows[-1]}", flush=True)
-        if elapsed > budget:
+            result = timed_child([*_kg(), "validate", "--store", str(path)], timeout=budget * 3)
+            row = {"docs": size, "seconds": result["seconds"], "rc": result["rc"]}
+            row["peak_mib"] = result["peak_mib"]
+            row["out"] = result["out"][:160]
+        except subprocess.TimeoutExpired:
+            row = {"docs": size, "seconds": f"> {budget * 3:.0f}", "rc": "timeout"}
+        print(f"validate {size}: {row}", flush=True)
+        rows.append(row)
+        if row["rc"] == "timeout" or row["seconds"] > budget:
             break
     return rows
 
 
+def _cell(r: dict, engine: str) -> str:
+    if engine not in r:
+        return f"timeout > {r['timeout_s']} s" if "timeout_s" in r else "skipped"
+    e = r[engine]
+    if "timeout_s" in e:
+        return f"timeout > {e['timeout_s']} s"
+    return f"{e['median_ms']} ± {e['iqr_ms']}"
+
+
+def _ratio(r: dict) -> tuple[str, str]:
+    product, raw, rdf = r.get("product"), r.get("raw"), r.get("rdflib")
+    vs_rdflib = vs_raw = ""
+    if product and rdf:
+        if "median_ms" in rdf:
+            vs_rdflib = f"{rdf['median_ms'] / max(product['median_ms'], 1e-3):.1f}×"
+        elif "timeout_s" in rdf:
+            vs_rdflib = f"> {rdf['timeout_s'] * 1000 / max(product['median_ms'], 1e-3):.0f}×"
+    if product and raw:
+        vs_raw = f"{product['median_ms'] / max(raw['median_ms'], 1e-3):.2f}"
+    return vs_rdflib, vs_raw
+
+
 def to_markdown(result: dict) -> str:
     """The results as Markdown tables."""
+    m = result["machine"]
     lines = [
         f"# Benchmark results {result['date']}",
         "",
-        f"Machine: `{json.dumps(result['machine'])}`",
+        f"Machine: {m['nproc']} cores, {m['ram_gib']} GiB, Python {m['python']}; "
+        f"`{json.dumps(m['versions'])}`. Whole run: {result.get('total_s')} s.",
         "",
-    ]
-    lines += [
         "## Ingestion (`kg build`)",
         "",
-        "| docs | step | s | docs/s | peak MiB | rc |",
-        "|---|---|---|---|---|---|",
+        "| docs | step | s | docs/s | peak MiB | rc | summary |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in result["ingestion"]:
         lines.append(
-            "| "
-            + " | ".join(
-                str(r[k]) for k in ("size", "step", "seconds", "docs_per_s", "peak_mib", "rc")
-            )
-            + " |"
+            f"| {r['size']} | {r['step']} | {r['seconds']} | {r['docs_per_s']} | "
+            f"{r['peak_mib']} | {r['rc']} | {r['out'][:90]} |"
         )
-    lines += ["", f"`--jobs`: {result['jobs_option']}", "", "## Queries (median ms, IQR)", ""]
     lines += [
-        "| triples | query | product | raw pyoxigraph | rdflib | rdflib/product | product/raw |",
-        "|---|---|---|---|---|---|---|",
+        "",
+        "## Queries (median ± IQR, ms; rdflib: in-memory Dataset, default graph = union)",
+        "",
+        "| triples | query | rows | product | raw pyoxigraph | rdflib | rdflib/product "
+        "| product/raw |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-
-    def cell(r: dict, engine: str) -> str:
-        if engine not in r:
-            return f"timeout > {r['timeout_s']} s" if "timeout_s" in r else "skipped"
-        return f"{r[engine]['median_ms']} ± {r[engine]['iqr_ms']} (n={r[engine]['n']})"
-
     for r in result["queries"]:
-        ratio_rdf = ratio_raw = ""
-        if "product" in r and "rdflib" in r:
-            ratio_rdf = f"{r['rdflib']['median_ms'] / max(r['product']['median_ms'], 1e-3):.1f}×"
-        if "product" in r and "raw" in r:
-            ratio_raw = f"{r['product']['median_ms'] / max(r['raw']['median_ms'], 1e-3):.2f}"
+        vs_rdflib, vs_raw = _ratio(r)
+        rows = (r.get("product") or r.get("raw") or {}).get("rows", "")
         lines.append(
-            f"| {r['triples']} | {r['query']} | {cell(r, 'product')} | {cell(r, 'raw')} | "
-            f"{cell(r, 'rdflib')} | {ratio_rdf} | {ratio_raw} |"
+            f"| {r['triples']} | {r['query']} | {rows} | {_cell(r, 'product')} | "
+            f"{_cell(r, 'raw')} | {_cell(r, 'rdflib')} | {vs_rdflib} | {vs_raw} |"
         )
+    lines += ["", "rdflib load times: " + json.dumps(result.get("rdflib_load", {}))]
     lines += ["", "## Start-up (median wall s)", ""]
     lines += [f"- {k}: {v}" for k, v in result["startup"].items()]
-    lines += ["", "## Views", "", str(result["views"]), "", "## Validation", ""]
+    lines += [
+        "",
+        "## Views (write in Python; wall time of headless Chromium until drawn)",
+        "",
+        "| docs | view | nodes shown / total | edges | write s | Chromium wall s | page draw ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in result["views"]:
+        lines.append(
+            f"| {r['docs']} | {r['view']} | {r['nodes']} / {r['total_nodes']} | {r['edges']} | "
+            f"{r['write_s']} | {r.get('chromium_wall_s', '')} | "
+            f"{r.get('draw_ms_page', r.get('draw_error', ''))} |"
+        )
+    lines += ["", "## Validation (`kg validate`: SHACL + HermiT)", ""]
     lines += [f"- {json.dumps(r)}" for r in result["validation"]]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: ``python -m benchmarks.run [--quick]``."""
+    """Command line: ``python -m benchmarks.run [--quick] [--sizes N ...]``."""
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--query-child":
-        store, name, runs, rdflib_on = argv[1:5]
-        query_child(store, name, int(runs), rdflib_on == "1")
+        store, name, runs = argv[1:4]
+        query_child(store, name, int(runs))
+        return
+    if argv and argv[0] == "--rdflib-child":
+        store, runs, timeout = argv[1:4]
+        rdflib_child(store, int(runs), float(timeout))
         return
     parser = argparse.ArgumentParser(description="inspection-kg benchmarks")
-    parser.add_argument("--quick", action="store_true", help="100 documents only (< 3 min)")
+    parser.add_argument("--quick", action="store_true", help="100 documents only (< 2 min)")
     parser.add_argument("--sizes", type=int, nargs="*", help="corpus sizes (documents)")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--query-timeout", type=float, default=None)
-    parser.add_argument("--rdflib-max", type=int, default=300_000, help="triples")
+    parser.add_argument("--query-timeout", type=float, default=60.0, help="s per query child")
+    parser.add_argument("--rdflib-timeout", type=float, default=10.0, help="s per rdflib query")
+    parser.add_argument("--rdflib-max", type=int, default=1_500_000, help="triples")
+    parser.add_argument("--validate-budget", type=float, default=60.0, help="s")
     args = parser.parse_args(argv)
-    sizes = args.sizes or ([100] if args.quick else [100, 1000, 10000])
-    timeout = args.query_timeout or (8.0 if args.quick else 15.0)
+    sizes = args.sizes or ([100] if args.quick else list(DEFAULT_SIZES))
     started = time.perf_counter()
-    help_text = subprocess.run([*_kg(), "build", "--help"], capture_output=True, text=True).stdout
-    jobs = "--jobs" in help_text
     result: dict[str, object] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "jobs_option": "present" if jobs else "absent from `kg build --help`",
     }
-    result["ingestion"] = bench_ingestion(sizes, jobs)
+    result["ingestion"] = bench_ingestion(sizes, True)
     stores = {size: CORPUS / f"store-{size}" for size in sizes}
     from kg.store import Store
 
@@ -299,21 +416,24 @@ def main(argv: list[str] | None = None) -> None:
     seeds_store = CORPUS / "store-seeds"
     shutil.rmtree(seeds_store, ignore_errors=True)
     timed_child([*_kg(), "build", "seeds", "--store", str(seeds_store)])
-    result["startup"] = bench_startup(seeds_store, runs=3)
-    queries = []
+    result["startup"] = bench_startup(seeds_store, runs=5)
+    queries, loads = [], {}
     for size in sizes:
-        queries += bench_queries(stores[size], triples[size], args.runs, timeout, args.rdflib_max)
+        runs = args.runs if triples[size] < 500_000 else max(3, args.runs - 2)
+        rows = bench_queries(stores[size], triples[size], runs, args.query_timeout)
+        if triples[size] <= args.rdflib_max:
+            by_query = bench_rdflib(stores[size], runs, args.rdflib_timeout)
+            loads[triples[size]] = by_query.pop("(load)", None)
+            for row in rows:
+                if row["query"] in by_query:
+                    row["rdflib"] = by_query[row["query"]]
+        queries += rows
     result["queries"] = queries
+    result["rdflib_load"] = loads
     result["largest_triples"] = max(triples.values())
-    try:
-        from kg.viz import VIEWS, write_view  # noqa: F401
-
-        result["views"] = "kg.viz present: not yet timed by this runner"
-    except ImportError:
-        result["views"] = "kg/viz.py absent"
-    result["validation"] = bench_validation(
-        {s: p for s, p in stores.items() if s <= 1000}, budget=60.0
-    )
+    views_dir = CORPUS / "views"
+    result["views"] = bench_views(stores, views_dir)
+    result["validation"] = bench_validation(stores, budget=args.validate_budget)
     result["total_s"] = round(time.perf_counter() - started, 1)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")

@@ -2,7 +2,8 @@
 
 One :class:`PhraseIndex` per vocabulary (reference labels, themes, grades, indicators, cues):
 built once per process, it tokenises the text with spaCy's blank English tokenizer and returns
-character spans, longest match first, without overlaps.
+character spans, longest match first, without overlaps. The stages ask many indexes about the
+same sentences, so tokens and hits are cached per text (bounded, per process).
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ class Hit:
     key: str
 
 
+@lru_cache(maxsize=4096)
+def tokens(text: str):
+    """``text`` tokenised by the blank pipeline (cached: several indexes read each sentence)."""
+    return blank_pipeline().make_doc(text)
+
+
 class PhraseIndex:
     """Case-insensitive phrase matcher: phrase -> key."""
 
@@ -37,13 +44,17 @@ class PhraseIndex:
                 by_key.setdefault(key, []).append(phrase)
         for key, group in by_key.items():
             self._matcher.add(key, [nlp.make_doc(p) for p in group])
+        self._hits = lru_cache(maxsize=4096)(self._find)
 
     def find(self, text: str, longest: bool = True) -> list[Hit]:
         """Every phrase in ``text``: character spans, non-overlapping (longest wins) by default."""
+        return list(self._hits(text, longest))
+
+    def _find(self, text: str, longest: bool) -> tuple[Hit, ...]:
         from spacy.util import filter_spans
 
         nlp = blank_pipeline()
-        doc = nlp.make_doc(text)
+        doc = tokens(text)
         spans = []
         for match_id, start, end in self._matcher(doc):
             span = doc[start:end]
@@ -51,8 +62,8 @@ class PhraseIndex:
             spans.append(span)
         if longest:
             spans = filter_spans(spans)
-        return sorted(
-            (Hit(s.start_char, s.end_char, s.label_) for s in spans), key=lambda h: h.start
+        return tuple(
+            sorted((Hit(s.start_char, s.end_char, s.label_) for s in spans), key=lambda h: h.start)
         )
 
 

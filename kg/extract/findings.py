@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.phrases import cue_index, has_cue, theme_index
+from kg.extract.phrases import cue_index, first_cue, has_cue, theme_index
 from kg.extract.records import Evidence, Finding, GoodPractice, Official
 from kg.extract.text import Unit
 from kg.extract.vocabulary import ancestors, read_themes
@@ -28,13 +28,43 @@ def _evidence(doc: Document, start: int, end: int) -> Evidence:
     return Evidence(start, end, doc.text[start:end], doc.page_of(start))
 
 
+def _theme_hits(text: str) -> list:
+    """The trigger phrases that say what ``text`` is about (``kg/data/cues.csv`` decides which
+    phrases only say whom it concerns, or what it is for).
+
+    - ``theme_scope`` phrases name a group or an age range ("in need of care and protection",
+      "from pre-birth to ..."): blanked, they trigger nothing;
+    - before a ``theme_experience`` verb ("enjoyed", "felt", "told us") stands the group that
+      experiences: its phrases are dropped when the statement names a theme after the verb;
+    - from a ``theme_effect`` cue on ("which will help", "in turn", "so that") the statement
+      gives a purpose or an effect: its phrases are dropped when a theme comes before the cue.
+
+    >>> [h.key for h in _theme_hits("Looked after young people felt listened to")]
+    ['participation']
+    >>> [h.key for h in _theme_hits("more staff training, and in turn better outcomes")]
+    ['staff-and-workforce']
+    """
+    chars = list(text)
+    for hit in cue_index("theme_scope").find(text):
+        chars[hit.start : hit.end] = " " * (hit.end - hit.start)
+    hits = theme_index().find("".join(chars))
+    verb = first_cue("theme_experience", text)
+    if verb is not None and any(h.start >= verb.end for h in hits):
+        hits = [h for h in hits if h.start >= verb.end]
+    for cue in cue_index("theme_effect").find(text):
+        if any(h.end <= cue.start for h in hits):
+            hits = [h for h in hits if h.start < cue.start]
+            break
+    return hits
+
+
 def themes_of(text: str) -> tuple[str, ...]:
-    """The most specific themes whose trigger phrases occur in ``text``.
+    """The most specific themes whose trigger phrases say what ``text`` is about.
 
     >>> themes_of("support for care leavers and joint self-evaluation")
     ('care-leavers', 'joint-self-evaluation')
     """
-    found = list(dict.fromkeys(hit.key for hit in theme_index().find(text)))
+    found = list(dict.fromkeys(hit.key for hit in _theme_hits(text)))
     concepts = read_themes()
     broader = set()
     for key in found:

@@ -197,6 +197,29 @@ def _items(unit: Unit) -> list[tuple[int, int]]:
     return parts if len(parts) >= 2 else [(unit.start, unit.end)]
 
 
+def _opening_lines(units: list[Unit]) -> list[int]:
+    """The title's line and the standfirst's: the first later line of more than eight words."""
+    lines: dict[int, int] = {}
+    for unit in units:
+        lines[unit.line] = lines.get(unit.line, 0) + len(unit.text.split())
+    numbers = list(lines)
+    if not numbers:
+        return []
+    standfirst = next((n for n in numbers[1:] if lines[n] > 8), None)
+    return [numbers[0]] + ([standfirst] if standfirst is not None else [])
+
+
+def _improvement_cues(text: str) -> list:
+    """Improvement cues other than the name of a heading ('how far ... the areas for
+    improvement' in a method sentence names a topic; 'should' judges)."""
+    headers = cue_index("improvement_header").find(text)
+    return [
+        hit
+        for hit in cue_index("improvement").find(text)
+        if not any(h.start <= hit.start and hit.end <= h.end for h in headers)
+    ]
+
+
 def is_header(text: str, short: bool = True) -> bool:
     """Whether ``text`` introduces strengths or improvements (and, if ``short``, only that)."""
     cue = cue_index("improvement_header").find(text) or cue_index("strength_header").find(text)
@@ -229,8 +252,9 @@ def extract_findings(
     voiced_line = -1  # a line whose earlier sentence reported a finding
     findings: list[Finding] = []
     header: str | None = None  # polarity of the bullets that follow a header
-    # the title and the standfirst under it summarise what the body says again
-    opening = list(dict.fromkeys(unit.line for unit in units))[:2]
+    # the title and the standfirst under it summarise what the body says again; a dateline
+    # between them ('Published 22 March 2016') is neither
+    opening = _opening_lines(units)
     for position, unit in enumerate(units):
         if unit.line in practice_lines or unit.line in opening:
             continue
@@ -273,9 +297,13 @@ def extract_findings(
                 continue
             polarity = _polarity(unit.text, None if header == "neutral" else header) or "strength"
         else:
-            if has_cue("method", unit.text) and not has_cue("improvement", unit.text):
+            if has_cue("method", unit.text) and not _improvement_cues(unit.text):
                 continue
             if is_header(unit.text):
+                # 'Inspectors also found several areas where the partnership must do better.'
+                # announces the sentences that follow it in its paragraph
+                if has_cue("finding_source", unit.text):
+                    voiced_line = unit.line
                 continue
             voiced = has_cue("finding_source", unit.text) or is_header(unit.text, short=False)
             if any(unit.start == o.evidence.start for o in officials):

@@ -51,6 +51,8 @@ FIXTURE_DOCS = ROOT / "tests" / "fixtures" / "docs"
 FIXTURE_EXPECTED = FIXTURE_DOCS / "expected"
 SEED_TARGET = 0.95
 FIXTURE_TARGET = 0.8
+DEV_EXPECTED = ROOT / "tests" / "fixtures" / "heldout" / "expected"  # held out in v0.2, dev since
+HELDOUT_EXPECTED = ROOT / "tests" / "fixtures" / "heldout2" / "expected"  # never tuned on
 
 EV = Evidence(0, 0, "")
 
@@ -374,7 +376,14 @@ def _reference_keys() -> dict[str, set[str]]:
     return keys
 
 
-ALL_EXPECTATIONS = sorted([*SEED_EXPECTED.glob("*.json"), *FIXTURE_EXPECTED.glob("*.json")])
+ALL_EXPECTATIONS = sorted(
+    [
+        *SEED_EXPECTED.glob("*.json"),
+        *FIXTURE_EXPECTED.glob("*.json"),
+        *DEV_EXPECTED.glob("*.json"),
+        *HELDOUT_EXPECTED.glob("*.json"),
+    ]
+)
 
 
 @pytest.mark.parametrize("path", ALL_EXPECTATIONS, ids=lambda p: p.stem)
@@ -432,7 +441,15 @@ def kg_eval(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("folder", ["seeds/expected", "tests/fixtures/docs/expected"])
+@pytest.mark.parametrize(
+    "folder",
+    [
+        "seeds/expected",
+        "tests/fixtures/docs/expected",
+        "tests/fixtures/heldout/expected",
+        "tests/fixtures/heldout2/expected",
+    ],
+)
 def test_kg_eval_prints_every_fact_type(folder, tmp_path):
     out = tmp_path / "figures.json"
     result = kg_eval(folder, "--json", str(out))
@@ -477,8 +494,8 @@ def test_kg_eval_refuses_a_malformed_expectation_with_one_line(tmp_path):
 # Fact types that do not meet the target yet, with the F1 measured when this was written
 # (README, "Extraction quality"). The target tests hold these to their measured floor so a
 # regression still fails; an entry is removed as soon as its type reaches the target.
-SEED_GAPS = {"finding_theme": 0.93}  # theme triggers broader than the hand-checked tags
-FIXTURE_GAPS = {"mention": 0.45}  # charities named without an organisation word or cue
+SEED_GAPS: dict[str, float] = {}
+FIXTURE_GAPS: dict[str, float] = {}
 
 
 def _below(folder: Path, target: float, gaps: dict[str, float] | None = None) -> dict[str, str]:
@@ -514,4 +531,22 @@ def test_fixture_f1_meets_target():
     assert not below, (
         f"fact types below F1 {FIXTURE_TARGET} on the fixtures "
         f"(kg eval tests/fixtures/docs/expected --details): {below}"
+    )
+
+
+# Measured floor, not a target: total F1 on the held-out set (tests/fixtures/heldout2), which no
+# rule was tuned on, was 0.868 with the v0.2 extractor and 0.882 with v0.3 (docs/evaluation.md).
+# The floor sits a little under the measured figure so that an accidental regression in how the
+# extractor generalises fails here; raising it by tuning rules to these documents defeats it.
+HELDOUT_FLOOR = 0.87
+
+
+def test_heldout_set_evaluates_and_stays_above_its_measured_floor():
+    expectations = read_expectations(HELDOUT_EXPECTED)
+    assert len(expectations) == 3
+    evaluation = evaluate(expectations)
+    total = micro(evaluation.totals)
+    assert total.f1 >= HELDOUT_FLOOR, (
+        f"held-out total F1 {total.f1:.3f} fell under its measured floor {HELDOUT_FLOOR} "
+        "(kg eval tests/fixtures/heldout2/expected --details)"
     )

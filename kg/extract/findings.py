@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.phrases import cue_index, has_cue, theme_index
+from kg.extract.phrases import cue_index, first_cue, has_cue, theme_index
 from kg.extract.records import Evidence, Finding, GoodPractice, Official
 from kg.extract.text import Unit
 from kg.extract.vocabulary import ancestors, read_themes
@@ -28,13 +28,43 @@ def _evidence(doc: Document, start: int, end: int) -> Evidence:
     return Evidence(start, end, doc.text[start:end], doc.page_of(start))
 
 
+def _theme_hits(text: str) -> list:
+    """The trigger phrases that say what ``text`` is about (``kg/data/cues.csv`` decides which
+    phrases only say whom it concerns, or what it is for).
+
+    - ``theme_scope`` phrases name a group or an age range ("in need of care and protection",
+      "from pre-birth to ..."): blanked, they trigger nothing;
+    - before a ``theme_experience`` verb ("enjoyed", "felt", "told us") stands the group that
+      experiences: its phrases are dropped when the statement names a theme after the verb;
+    - from a ``theme_effect`` cue on ("which will help", "in turn", "so that") the statement
+      gives a purpose or an effect: its phrases are dropped when a theme comes before the cue.
+
+    >>> [h.key for h in _theme_hits("Looked after young people felt listened to")]
+    ['participation']
+    >>> [h.key for h in _theme_hits("more staff training, and in turn better outcomes")]
+    ['staff-and-workforce']
+    """
+    chars = list(text)
+    for hit in cue_index("theme_scope").find(text):
+        chars[hit.start : hit.end] = " " * (hit.end - hit.start)
+    hits = theme_index().find("".join(chars))
+    verb = first_cue("theme_experience", text)
+    if verb is not None and any(h.start >= verb.end for h in hits):
+        hits = [h for h in hits if h.start >= verb.end]
+    for cue in cue_index("theme_effect").find(text):
+        if any(h.end <= cue.start for h in hits):
+            hits = [h for h in hits if h.start < cue.start]
+            break
+    return hits
+
+
 def themes_of(text: str) -> tuple[str, ...]:
-    """The most specific themes whose trigger phrases occur in ``text``.
+    """The most specific themes whose trigger phrases say what ``text`` is about.
 
     >>> themes_of("support for care leavers and joint self-evaluation")
     ('care-leavers', 'joint-self-evaluation')
     """
-    found = list(dict.fromkeys(hit.key for hit in theme_index().find(text)))
+    found = list(dict.fromkeys(hit.key for hit in _theme_hits(text)))
     concepts = read_themes()
     broader = set()
     for key in found:
@@ -167,6 +197,29 @@ def _items(unit: Unit) -> list[tuple[int, int]]:
     return parts if len(parts) >= 2 else [(unit.start, unit.end)]
 
 
+def _opening_lines(units: list[Unit]) -> list[int]:
+    """The title's line and the standfirst's: the first later line of more than eight words."""
+    lines: dict[int, int] = {}
+    for unit in units:
+        lines[unit.line] = lines.get(unit.line, 0) + len(unit.text.split())
+    numbers = list(lines)
+    if not numbers:
+        return []
+    standfirst = next((n for n in numbers[1:] if lines[n] > 8), None)
+    return [numbers[0]] + ([standfirst] if standfirst is not None else [])
+
+
+def _improvement_cues(text: str) -> list:
+    """Improvement cues other than the name of a heading ('how far ... the areas for
+    improvement' in a method sentence names a topic; 'should' judges)."""
+    headers = cue_index("improvement_header").find(text)
+    return [
+        hit
+        for hit in cue_index("improvement").find(text)
+        if not any(h.start <= hit.start and hit.end <= h.end for h in headers)
+    ]
+
+
 def is_header(text: str, short: bool = True) -> bool:
     """Whether ``text`` introduces strengths or improvements (and, if ``short``, only that)."""
     cue = cue_index("improvement_header").find(text) or cue_index("strength_header").find(text)
@@ -199,8 +252,9 @@ def extract_findings(
     voiced_line = -1  # a line whose earlier sentence reported a finding
     findings: list[Finding] = []
     header: str | None = None  # polarity of the bullets that follow a header
-    # the title and the standfirst under it summarise what the body says again
-    opening = list(dict.fromkeys(unit.line for unit in units))[:2]
+    # the title and the standfirst under it summarise what the body says again; a dateline
+    # between them ('Published 22 March 2016') is neither
+    opening = _opening_lines(units)
     for position, unit in enumerate(units):
         if unit.line in practice_lines or unit.line in opening:
             continue
@@ -243,9 +297,13 @@ def extract_findings(
                 continue
             polarity = _polarity(unit.text, None if header == "neutral" else header) or "strength"
         else:
-            if has_cue("method", unit.text) and not has_cue("improvement", unit.text):
+            if has_cue("method", unit.text) and not _improvement_cues(unit.text):
                 continue
             if is_header(unit.text):
+                # 'Inspectors also found several areas where the partnership must do better.'
+                # announces the sentences that follow it in its paragraph
+                if has_cue("finding_source", unit.text):
+                    voiced_line = unit.line
                 continue
             voiced = has_cue("finding_source", unit.text) or is_header(unit.text, short=False)
             if any(unit.start == o.evidence.start for o in officials):

@@ -88,6 +88,7 @@ def match_entities(text: str) -> list[tuple[int, int, Entity]]:
     return found
 
 
+_FUNCTION_WORDS = {"and", "of", "for", "the", "on"}  # lower case inside a name ('Health and Care')
 _NAME_WORD = r"(?:[A-Z][\w'\u2019.&-]*|of|and|for|the|it|&)"
 
 
@@ -97,7 +98,10 @@ def _unknown_pattern() -> re.Pattern[str]:
 
     heads = sorted((cue.phrase for cue in read_cues().get("org_head", ())), key=len, reverse=True)
     alternatives = "|".join(
-        " ".join(w[:1].upper() + w[1:] if not w.isupper() else w for w in h.split())
+        " ".join(
+            w if w in _FUNCTION_WORDS else w[:1].upper() + w[1:] if not w.isupper() else w
+            for w in h.split()
+        )
         + r"|"
         + re.escape(h.upper())
         for h in heads
@@ -182,9 +186,28 @@ def find_organisations(text: str) -> list[tuple[int, int, Entity]]:
         # a name that contains an area ('Dundee Health and Social Care Partnership') wins over it
         found = [item for item in found if not (item[0] < end and start < item[1])]
         found.append((start, end, unknown_entity(name, "other")))
-    for match in _CHARITY.finditer(text):  # "the charity Children 1st", "X, a charity which"
-        group = "a" if match.group("a") else "b"
-        start, end = match.span(group)
-        if not any(s < end and start < e for s, e, _ in found):
-            found.append((start, end, unknown_entity(text[start:end], "other")))
+    named = [m.span("a" if m.group("a") else "b") for m in _CHARITY.finditer(text)]
+    named += _introduced(text)
+    for start, end in named:  # "the charity Children 1st", "a project run by Action for Children"
+        overlapping = [(s, e, ent) for s, e, ent in found if s < end and start < e]
+        if any(
+            ent.kind not in ("other", "area", "country") or not (start <= s and e <= end)
+            for s, e, ent in overlapping
+        ):
+            continue  # a known body, or a longer name found already
+        # the charity's full name wins over a shorter name inside it ('Tayside Council')
+        found = [item for item in found if item not in overlapping]
+        found.append((start, end, unknown_entity(text[start:end], "other")))
     return sorted(found, key=lambda item: item[0])
+
+
+def _introduced(text: str) -> list[tuple[int, int]]:
+    """Capitalised names after an ``org_intro`` cue ('a project run by Action for Children')."""
+    from kg.extract.phrases import cue_index
+
+    spans = []
+    for hit in cue_index("org_intro").find(text):
+        name = re.compile(rf"\s+(?:the\s+)?(?P<name>{_CHARITY_NAME})").match(text, hit.end)
+        if name and not name.group("name")[0].isdigit():
+            spans.append(name.span("name"))
+    return spans

@@ -24,11 +24,11 @@ _DATE = re.compile(
 # "in June and August 2014", "between August and November 2017", "from 4 to 22 March 2019",
 # "between 12 February and 30 March 2018", "in May 2016"
 _PERIOD = re.compile(
-    rf"\b(?:in|between|from|during)\s+"
+    rf"\b(?i:in|between|from|during)\s+"
     rf"(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+)?(?:(?P<m1>{_MONTH})\s+)?(?:(?P<y1>(?:19|20)\d\d)\s+)?"
     rf"(?:and|to|until|-|\u2013)\s+"
     rf"(?:(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+)?(?P<m2>{_MONTH})\s+(?P<y2>(?:19|20)\d\d)\b"
-    rf"|\b(?:in|during)\s+(?P<m0>{_MONTH})\s+(?P<y0>(?:19|20)\d\d)\b"
+    rf"|\b(?i:in|during)\s+(?P<m0>{_MONTH})\s+(?P<y0>(?:19|20)\d\d)\b"
 )
 _URL = re.compile(r"https?://[^\s\"'<>)\]]+[^\s\"'<>)\].,;:]")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -296,13 +296,18 @@ def extract_mentions(
     taken = {m.agency.key for m in memberships}
     if inspection is not None:
         taken |= {e.key for e in (inspection.partnership, inspection.area) if e is not None}
-    attributions = [(o.evidence.start, o.evidence.end) for o in officials]
+    # the unit an official speaks for is part of their post ('DCI NAME of the Public Protection
+    # Unit'), unless it is the body the post is in ('chair of the Highland Child Protection
+    # Committee'), which is a mention like any other
+    attributions = [(o.evidence.start, o.evidence.end, o.organisation) for o in officials]
     mentions: dict[str, Mention] = {}
     for start, end, entity in orgs:
         if entity.kind in ("inspectorate", "area", "partnership", "country") or entity.key in taken:
             continue
-        if entity.kind == "other" and any(a <= start < b for a, b in attributions):
-            continue  # the unit an official speaks for is part of their post, not a mention
+        if entity.kind == "other" and any(
+            a <= start < b and org != entity for a, b, org in attributions
+        ):
+            continue
         if entity.kind == "agency" and inspection is not None:
             # a council of the inspected area is a member in all but name
             if entity.key.startswith(inspection.partnership.key):

@@ -89,20 +89,47 @@ def extract_grades(
     return list(tallies.values()), graded, count
 
 
+# an indicator the grading sentence names in prose: "evaluated the partnership's key processes
+# as good and its strategic leadership as adequate" (a determiner keeps tallies out: "rated
+# three as very good")
+_PROSE_INDICATOR = re.compile(
+    r"\b(?:evaluated|rated|graded|judged|assessed|and)\s+"
+    r"(?:the\s+partnership's\s+|its\s+|their\s+|the\s+)"
+    r"(?P<label>[a-z][a-z ,'-]{2,80}?)\s+as\s+[*_'\"]*$",
+    re.IGNORECASE,
+)
+# a quoted label the sentence grades: "'children are listened to ...' as very good"
+_GRADED_AFTER = re.compile(
+    r"^\s*(?:(?:was|were|is)\s+)?(?:(?:evaluated|rated|graded|judged)\s+)?(?:as|to be)\s",
+    re.IGNORECASE,
+)
+
+
 def _indicator_grades(doc: Document, unit: Unit, grades) -> list[IndicatorGrade]:
     """Indicators named in a grading sentence, each with the nearest grade."""
     found = indicator_index().find(unit.text)
     labels = read_indicators().labels
     named = [(hit.start, hit.end, labels.get(hit.key, hit.key)) for hit in found]
-    if not named:
-        for quoted in _QUOTED.finditer(unit.text):
-            label = quoted.group(1) or quoted.group(2)
-            if not re.search(
-                r"\b(?:category|indicator|for)\s*$", unit.text[: quoted.start()], re.I
-            ):
-                continue
-            if not grade_index().find(label):
-                named.append((quoted.start(), quoted.end(), label.strip(" ,.").lower()))
+    for quoted in _QUOTED.finditer(unit.text):
+        if any(s < quoted.end() and quoted.start() < e for s, e, _ in named):
+            continue
+        label = quoted.group(1) or quoted.group(2)
+        before = re.search(r"\b(?:category|indicator|for)\s*$", unit.text[: quoted.start()], re.I)
+        if not (before or _GRADED_AFTER.match(unit.text[quoted.end() :])):
+            continue
+        if not grade_index().find(label):
+            named.append((quoted.start(), quoted.end(), label.strip(" ,.").lower()))
+    for grade in grades:
+        prose = _PROSE_INDICATOR.search(unit.text[: grade.start])
+        if prose is None:
+            continue
+        start, end = prose.span("label")
+        label = prose.group("label").strip(" ,").lower()
+        if any(s < end and start < e for s, e, _ in named) or _NUMBER.search(label):
+            continue
+        if grade_index().find(label) or len(label.split()) > 10:
+            continue
+        named.append((start, end, label))
     results = []
     for start, end, label in named:
         nearest = min(grades, key=lambda g: min(abs(g.start - end), abs(start - g.end)))

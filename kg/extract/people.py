@@ -46,6 +46,10 @@ _SAID = re.compile(r"\b(?:said|says|commented|added|explained|stated)\b\s*:?", r
 _PRONOUN_SAID = re.compile(r"^(?:He|She|They)\s+(?:said|added|commented)\b", re.IGNORECASE)
 _NOT_NAMES = {"the", "care", "picture", "nurture", "page", "download", "inspectors", "chief"}
 _ROLE = r"[A-Za-z][A-Za-z -]{1,60}?"
+# a Markdown block quotation: '> ' lines, one or more paragraphs, right after the colon
+_BLOCKQUOTE = re.compile(
+    r"[ \t]*\n\s*>[ \t]*(?P<quote>[^\n]+(?:\n[ \t]*>?[ \t]*\n?[ \t]*>[ \t]*[^\n]+)*)"
+)
 
 
 def _evidence(doc: Document, start: int, end: int) -> Evidence:
@@ -84,6 +88,15 @@ def _post(head: str, person: re.Match, head_start: int, orgs) -> tuple[str | Non
         )
         if found and "'s" not in between:
             return _clean_role(found.group("role")), org
+    # NAME, ORG ROLE,  ("Peter Gilbert, Care Inspectorate service manager, commented:")
+    found = re.match(r"\s*,\s*(?:the\s+)?", after)
+    if found and following:
+        s, e, org = following[0]
+        at = person.end() + found.end()
+        if s == at:
+            role = re.match(r"\s+(?P<role>[a-z][a-z -]*?)\s*(?:,|$)", head[e:])
+            if role:
+                return _clean_role(role.group("role")), org
     # NAME, the ORG's ROLE,
     found = re.match(r"\s*,\s*(?:the\s+)?(?P<rest>[^,]+),?", after)
     if found and "'s " in found.group("rest"):
@@ -110,6 +123,9 @@ def _post(head: str, person: re.Match, head_start: int, orgs) -> tuple[str | Non
 def _quote_after(doc: Document, offset: int) -> Evidence | None:
     """The quotation opening at ``offset``: paragraphs each opened by '"' until one closes it."""
     text = doc.text
+    block = _BLOCKQUOTE.match(text, offset)
+    if block:  # Markdown: 'NAME said:' and the words as a '> ' block quotation below
+        return _evidence(doc, block.start("quote"), block.end("quote"))
     open_at = text.find('"', offset)
     if open_at < 0 or text[offset:open_at].strip():
         return None

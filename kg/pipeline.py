@@ -78,18 +78,14 @@ class Prepared:
     description: str
 
 
-def _ntriples(graph: Graph) -> str:
-    return graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-
-
 def prepare_file(path: Path) -> Prepared:
     """Read, extract and emit one file (pure of the store; runs in worker processes)."""
     document = read_document(path)
     name = graph_iri(document.id)
     return Prepared(
         document.id,
-        _ntriples(to_graph(document, extract(document))),
-        _ntriples(provenance_graph(document, name, datetime.now(UTC))),
+        to_graph(document, extract(document)).to_ntriples(),
+        provenance_graph(document, name, datetime.now(UTC)).to_ntriples(),
     )
 
 

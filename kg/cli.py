@@ -124,13 +124,15 @@ def _has_params(path: Path) -> bool:
 def _write_views(kg_store, output: Path) -> None:
     """Write every view and the report, when those modules are installed."""
     try:
+        from kg.analysis import select_all
         from kg.viz import VIEWS, write_view
     except ImportError:  # pragma: no cover - views ship with the package
         return
     views_dir = output / "views"
     views_dir.mkdir(parents=True, exist_ok=True)
+    selection = select_all(kg_store)
     for view in VIEWS:
-        write_view(kg_store, view, views_dir / f"{view}.html")
+        write_view(kg_store, view, views_dir / f"{view}.html", selection=selection)
     typer.echo(f"wrote {views_dir}/*.html")
     try:
         from kg.report import write_report

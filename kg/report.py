@@ -12,7 +12,7 @@ import html
 from collections import defaultdict
 from pathlib import Path
 
-from kg.analysis import select_edges, to_theme_bipartite_graph
+from kg.analysis import select_all, select_edges, to_theme_bipartite_graph
 from kg.query import run_query
 from kg.store import Store
 from kg.viz import VIEWS, fill_template, write_view
@@ -215,9 +215,10 @@ def write_report(store: Store, path: Path, views: bool = True) -> list[Path]:
     written: list[Path] = []
     links: dict[str, str] = {}
     if views:
+        selection = select_all(store)
         for view in VIEWS:
             target = path.parent / "views" / f"{view}.html"
-            stats = write_view(store, view, target)
+            stats = write_view(store, view, target, selection=selection)
             links[f"{view} ({stats.nodes} nodes)"] = f"views/{view}.html"
             written.append(target)
     page = fill_template(

@@ -1,26 +1,27 @@
 """Store (stage 4): the embedded persistent SPARQL store (Oxigraph), replaced graph by graph.
 
-Each document's facts live in their own named graph; its provenance sits in the default
-graph. Replacing a document is one SPARQL Update, so one transaction: a crash leaves either
-the old graph or the new one, never half of either.
+Each document's facts live in their own named graph; its provenance description (PROV-O)
+sits in the default graph. Replacing a document is one SPARQL Update, so one transaction: a
+crash leaves either the old graph or the new one, never half of either.
 
-The same update keeps ``graph/facts`` current: the set union of every other graph (the named
-graphs and the default graph's provenance descriptions), each triple once. Queries read it as
-their default graph instead of Oxigraph's union of all graphs, which yields a solution per
-copy of a triple: the Care Inspectorate's label sits in every document graph, so every join
-through it multiplied by the number of documents. ``facts`` is an index, not a source:
-``named_graphs``, ``dataset_quads``, exports and pushes leave it out.
+The default graph is also the deduplicated union of the named graphs: each triple of every
+graph once, kept current by the same update (the old graph's triples that no other graph
+states are removed first). Queries read the default graph as it is, instead of Oxigraph's
+union of all graphs, which yields a solution per copy of a triple: the Care Inspectorate's
+label sits in every document graph, so every join through it multiplied by the number of
+documents. ``GRAPH ?g`` reaches each document's own graph, as before. Exports and pushes
+send the named graphs and the descriptions; the rest of the default graph is derived.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
 
 from kg.errors import KgError, StoreInUseError
 from kg.namespace import GRAPH, IKG
@@ -28,9 +29,8 @@ from kg.namespace import GRAPH, IKG
 DEFAULT_STORE = "kg-store"
 REFERENCE_GRAPH = GRAPH["reference"]
 ONTOLOGY_GRAPH = GRAPH["ontology"]
-FACTS_GRAPH = GRAPH["facts"]
-_FACTS = ox.NamedNode(str(FACTS_GRAPH))
-_GRAPH_KEYWORD = re.compile(r"\bGRAPH\b", re.IGNORECASE)
+_ONTOLOGY = ox.NamedNode(str(ONTOLOGY_GRAPH))
+_ONTOLOGY_CLASS = (ox.NamedNode(str(IKG.Inspection)), ox.NamedNode(str(RDF.type)))
 
 
 def default_store_path() -> Path:
@@ -64,27 +64,26 @@ class Store:
                 ) from exc
             raise KgError(f"{self.path}: cannot open the store ({message})") from exc
         if not read_only:
-            self.ensure_facts()
+            self.ensure_index()
 
     # --------------------------------------------------------------- reading
     def query(self, sparql: str):
-        """Run a SPARQL query; its default graph is every graph's triples, each once.
-
-        That is ``graph/facts``; ``GRAPH ?g`` still reaches each document's own graph, and
-        only those: the index is hidden from it, as it is from exports and pushes.
-        """
-        if self._store.contains_named_graph(_FACTS):
-            options = {"default_graph": _FACTS}
-            if _GRAPH_KEYWORD.search(sparql):  # keep the index out of GRAPH ?g (it costs, so
-                options["named_graphs"] = [  # only for queries that name graphs)
-                    g for g in self._store.named_graphs() if g != _FACTS
-                ]
-        else:  # a read-only store written before the index existed: right, but slower
-            options = {"use_default_graph_as_union": True}
+        """Run a SPARQL query; its default graph holds every graph's triples, each once."""
+        options = {} if self.indexed() else {"use_default_graph_as_union": True}
         try:
             return self._store.query(sparql, **options)
         except SyntaxError as exc:
             raise KgError(f"query: SPARQL syntax error: {exc}") from exc
+
+    def indexed(self) -> bool:
+        """Whether the default graph holds the union (stores written before it did do not).
+
+        Every build loads the ontology graph first; its triples are in the union or not.
+        """
+        if not self._store.contains_named_graph(_ONTOLOGY):
+            return True  # nothing written yet, or a store written only by replace_graph
+        pattern = self._store.quads_for_pattern(*_ONTOLOGY_CLASS, None, ox.DefaultGraph())
+        return next(iter(pattern), None) is not None
 
     def graph_state(self, graph_name: URIRef) -> tuple[str, str] | None:
         """The (sha256, extractor version) recorded for a document graph, or None."""
@@ -97,29 +96,31 @@ class Store:
         return None
 
     def named_graphs(self) -> list[str]:
-        """The names of the store's source graphs (documents, ontology, reference), sorted."""
-        return sorted(g.value for g in self._store.named_graphs() if g != _FACTS)
+        """The names of the store's graphs (documents, ontology, reference), sorted."""
+        return sorted(graph.value for graph in self._store.named_graphs())
 
     def dataset_quads(self) -> Iterable[ox.Quad]:
-        """Every quad of the source graphs and the default graph (not the ``facts`` index)."""
-        return (
-            quad
-            for quad in self._store.quads_for_pattern(None, None, None, None)
-            if quad.graph_name != _FACTS
-        )
+        """The named graphs' quads and the descriptions of those graphs (the source data).
 
-    def facts_quads(self) -> Iterable[ox.Quad]:
-        """The deduplicated union of the source graphs (the ``facts`` index)."""
-        return self._store.quads_for_pattern(None, None, None, _FACTS)
+        The rest of the default graph, the union of the named graphs, is left out.
+        """
+        names = set(self._store.named_graphs())
+        for quad in self._store.quads_for_pattern(None, None, None, None):
+            if not isinstance(quad.graph_name, ox.DefaultGraph) or quad.subject in names:
+                yield quad
 
     def __len__(self) -> int:
-        return len(self._store) - self.facts_count()
-
-    def facts_count(self) -> int:
-        """Triples in the ``facts`` index (distinct triples over the source graphs)."""
-        rows = self._store.query(
-            f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{FACTS_GRAPH}> {{ ?s ?p ?o }} }}"
+        """Quads of the source data: the named graphs and their descriptions."""
+        descriptions = sum(
+            1
+            for name in self._store.named_graphs()
+            for _ in self._store.quads_for_pattern(name, None, None, ox.DefaultGraph())
         )
+        return len(self._store) - self.union_count() + descriptions
+
+    def union_count(self) -> int:
+        """Triples in the default graph: the distinct triples of all graphs."""
+        rows = self._store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
         return int(next(iter(rows))["n"].value)
 
     # --------------------------------------------------------------- writing
@@ -136,59 +137,45 @@ class Store:
     ) -> None:
         """Replace one named graph from N-Triples text, in one SPARQL Update (one transaction).
 
-        The ``facts`` index loses the old graph's triples that no other graph states and
-        gains the new graph's, in the same transaction.
+        The default graph's union loses the old graph's triples that no other graph states
+        and gains the new graph's, in the same transaction.
         """
         name = f"<{graph_name}>"
         parts = [
             *self._unindex(name),
             f"DROP SILENT GRAPH {name}",
-            f"DELETE WHERE {{ {name} ?p ?o }}",
             f"INSERT DATA {{ GRAPH {name} {{\n{triples}\n}} }}",
             # the same text again is cheaper than ADD (14 vs 17 ms per document), but blank
             # node labels cannot be shared between two INSERT DATA blocks
-            f"ADD {name} TO <{FACTS_GRAPH}>"
-            if "_:" in triples
-            else f"INSERT DATA {{ GRAPH <{FACTS_GRAPH}> {{\n{triples}\n}} }}",
+            f"ADD {name} TO DEFAULT" if "_:" in triples else f"INSERT DATA {{\n{triples}\n}}",
         ]
         if description is not None:
             parts.append(f"INSERT DATA {{\n{description}\n}}")
-            parts.append(f"INSERT DATA {{ GRAPH <{FACTS_GRAPH}> {{\n{description}\n}} }}")
         self._store.update(" ;\n".join(parts))
 
     def remove_graph(self, graph_name: URIRef) -> None:
-        """Drop one named graph and its description (and its triples from ``facts``)."""
+        """Drop one named graph, its description and what only it stated from the union."""
         name = f"<{graph_name}>"
-        parts = [
-            *self._unindex(name),
-            f"DROP SILENT GRAPH {name}",
-            f"DELETE WHERE {{ {name} ?p ?o }}",
-        ]
-        self._store.update(" ;\n".join(parts))
+        self._store.update(" ;\n".join([*self._unindex(name), f"DROP SILENT GRAPH {name}"]))
 
     @staticmethod
     def _unindex(name: str) -> list[str]:
-        """Update operations removing from ``facts`` what only graph ``name`` states."""
-        facts = f"<{FACTS_GRAPH}>"
+        """Update operations removing graph ``name``'s description, and its triples that no
+        other named graph states, from the default graph."""
         return [
-            f"DELETE WHERE {{ GRAPH {facts} {{ {name} ?p ?o }} }}",
-            f"DELETE {{ GRAPH {facts} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {name} {{ ?s ?p ?o }} "
-            f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} "
-            f"FILTER (?other != {name} && ?other != {facts}) }} }}",
+            f"DELETE WHERE {{ {name} ?p ?o }}",
+            f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {name} {{ ?s ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER (?other != {name}) }} }}",
         ]
 
-    def ensure_facts(self) -> bool:
-        """Build the ``facts`` index from the source graphs when it is missing; True if built.
+    def ensure_index(self) -> bool:
+        """Add the union of the named graphs to the default graph if missing; True if added.
 
-        Stores written before the index existed get it on their next build.
+        Stores written before the default graph held it get it on their next build.
         """
-        if self._store.contains_named_graph(_FACTS):
+        if self.indexed():
             return False
-        self._store.update(
-            f"INSERT {{ GRAPH <{FACTS_GRAPH}> {{ ?s ?p ?o }} }} "
-            f"WHERE {{ {{ GRAPH ?g {{ ?s ?p ?o }} }} UNION {{ ?s ?p ?o }} }} ;\n"
-            f"CREATE SILENT GRAPH <{FACTS_GRAPH}>"
-        )
+        self._store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
         return True
 
     def flush(self) -> None:
@@ -215,8 +202,8 @@ class Store:
         if rdf_format not in formats:
             raise KgError(f"export: unknown format {rdf_format!r}")
         if formats[rdf_format] in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
-            if self._store.contains_named_graph(_FACTS):
-                self._store.dump(output, formats[rdf_format], from_graph=_FACTS)
+            if self.indexed():
+                self._store.dump(output, formats[rdf_format], from_graph=ox.DefaultGraph())
                 return
             union = ox.Store()
             union.extend(

@@ -24,7 +24,7 @@ from pathlib import Path
 from kg.namespace import GRAPH, IKG
 from kg.pipeline import build as run_build
 from kg.query import run_query
-from kg.store import FACTS_GRAPH, Store
+from kg.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -99,7 +99,6 @@ def graph_state(path: Path) -> dict[str, tuple[int, str | None]]:
             for row in run_query(
                 store, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
             ).rows
-            if row["g"] != str(FACTS_GRAPH)  # the deduplicated index, checked below
         }
         shas = {
             row["g"]: row["sha"]
@@ -109,9 +108,9 @@ def graph_state(path: Path) -> dict[str, tuple[int, str | None]]:
         # query is far too slow on 200 copies of five inspections to use here)
         documents = run_query(store, f"SELECT (COUNT(?d) AS ?n) WHERE {{ ?d a <{IKG.Document}> }}")
         assert int(documents.rows[0]["n"]) == len(counts) - 2 * bool(counts)
-        # the facts index holds exactly the distinct triples of the committed graphs
+        # the default graph holds exactly the distinct triples of the committed graphs
         distinct = {(q.subject, q.predicate, q.object) for q in store.dataset_quads()}
-        assert store.facts_count() == len(distinct)
+        assert store.union_count() == len(distinct)
     finally:
         del store
         gc.collect()

@@ -122,23 +122,11 @@ def _has_params(path: Path) -> bool:
 
 
 def _write_views(kg_store, output: Path) -> None:
-    """Write every view and the report, when those modules are installed."""
-    try:
-        from kg.analysis import select_all
-        from kg.viz import VIEWS, write_view
-    except ImportError:  # pragma: no cover - views ship with the package
-        return
-    views_dir = output / "views"
-    views_dir.mkdir(parents=True, exist_ok=True)
-    selection = select_all(kg_store)
-    for view in VIEWS:
-        write_view(kg_store, view, views_dir / f"{view}.html", selection=selection)
-    typer.echo(f"wrote {views_dir}/*.html")
-    try:
-        from kg.report import write_report
-    except ImportError:  # pragma: no cover
-        return
+    """Write the report and every view beside it (``output/views``)."""
+    from kg.report import write_report
+
     write_report(kg_store, output / "report.html")
+    typer.echo(f"wrote {output / 'views'}/*.html")
     typer.echo(f"wrote {output / 'report.html'}")
 
 

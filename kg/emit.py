@@ -74,20 +74,10 @@ class Triples:
     def __len__(self) -> int:
         return len(self._triples)
 
-    def __contains__(self, triple: object) -> bool:
-        return triple in self._triples
-
     def to_ntriples(self) -> str:
         """The triples as N-Triples text (pyoxigraph's serialiser)."""
         triples = [ox.Triple(*map(to_oxigraph, triple)) for triple in self._triples]
         return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
-
-    def to_rdflib(self) -> Graph:
-        """The triples as an rdflib Graph (for checks and notebooks)."""
-        graph = bind_prefixes(Graph())
-        for triple in self._triples:
-            graph.add(triple)
-        return graph
 
 
 def entity_iri(entity: Entity) -> URIRef:

@@ -173,9 +173,7 @@ def test_parallel_build_gives_the_same_graph(built, tmp_path):
         kept = "\n".join(line for line in dump.splitlines() if "generatedAtTime" not in line)
         dataset = Dataset()
         dataset.parse(data=kept, format="nquads")
-        return {
-            str(g.identifier): to_canonical_graph(g) for g in dataset.graphs() if len(g)
-        }
+        return {str(g.identifier): to_canonical_graph(g) for g in dataset.graphs() if len(g)}
 
     sequential, parallel_ = graphs(store), graphs(parallel)
     assert sorted(parallel_) == sorted(sequential)

@@ -21,6 +21,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from kg.namespace import GRAPH, IKG
 from kg.pipeline import build as run_build
 from kg.query import run_query
@@ -215,3 +217,30 @@ def test_second_writer_and_query_during_build(tmp_path: Path) -> None:
         assert query.stderr.strip().splitlines() == [
             f"error: {store}: {IN_USE} (try again when it ends)"
         ]
+
+
+def test_replace_and_remove_keep_the_union_exact() -> None:
+    """After one document graph is replaced by another text and one is removed, the default
+    graph is exactly the distinct triples of what remains: what only the old graphs stated
+    is gone, what another graph also states stays."""
+    from kg.emit import document_iri
+    from kg.namespace import graph_iri
+    from kg.pipeline import build, prepare_file
+
+    store = Store()  # in memory
+    assert build([SEEDS], store).ok
+    first, second, third = sorted(SEEDS.glob("*.txt"))[:3]
+    store.replace_graph_ntriples(graph_iri(first.stem), prepare_file(second).triples)
+    store.remove_graph(graph_iri(third.stem))
+
+    def default_graph(subject=None) -> set:
+        quads = store._store.quads_for_pattern(subject, None, None, ox.DefaultGraph())
+        return {(q.subject, q.predicate, q.object) for q in quads}
+
+    assert default_graph() == {(q.subject, q.predicate, q.object) for q in store.dataset_quads()}
+    assert not default_graph(ox.NamedNode(str(document_iri(first.stem))))
+    assert not default_graph(ox.NamedNode(str(document_iri(third.stem))))
+    assert default_graph(ox.NamedNode(str(document_iri(second.stem))))  # stated twice now
+    assert default_graph(ox.NamedNode(str(graph_iri(second.stem))))  # its description
+    assert not default_graph(ox.NamedNode(str(graph_iri(third.stem))))
+    assert str(graph_iri(third.stem)) not in store.named_graphs()

@@ -19,7 +19,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from rdflib.namespace import RDFS, VOID
-from servers import free_port, stop
+from servers import free_port, start_process, stop
 from SPARQLWrapper import CSV, JSON, POST, SPARQLWrapper
 
 from kg.namespace import DATA, GRAPH
@@ -39,24 +39,8 @@ SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . FILTER(?a !=
 def start_server(store: Path, *options: str) -> tuple[subprocess.Popen, str]:
     """Start `kg serve` on a free port; return the process and its base URL once it answers."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "serve", "--store", str(store), "--port", str(port)]
-        + list(options),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):  # at most ~30 s
-        if process.poll() is not None:
-            raise RuntimeError(f"kg serve exited: {process.stderr.read().decode()[-500:]}")
-        try:
-            if httpx.get(base + "/void", timeout=2).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("kg serve did not answer within 30 s")
+    command = [sys.executable, "-m", "kg.cli", "serve", "--store", str(store), "--port", str(port)]
+    return start_process([*command, *options], port, "kg serve", "/void", seconds=30)
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,16 @@
 """Pipeline: sources -> extract -> emit -> store, one document at a time.
 
 A document whose sha256 and extractor version match what the store recorded is skipped;
-a changed one replaces its graph in one transaction. A file that cannot be read is reported
-and skipped; the others go on.
+a changed one replaces its graph in one transaction; new ones are added in batches by the
+store's bulk loader (``Store.add_graphs``: a crash loses the batch, never part of a
+document). A file that cannot be read is reported and skipped; the others go on.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,9 +105,41 @@ def _file_sha256(path: Path) -> str | None:
     return file_sha256(path)
 
 
+BATCH_DOCUMENTS = 64  # new documents per bulk load: fewer, larger loads write less
+BATCH_BYTES = 8 << 20  # ... but a batch's text stays small next to the process
+WINDOW_PER_JOB = 8  # documents read ahead per worker: keeps workers busy, memory bounded
+
+
 def _is_unchanged(path: Path, store: Store) -> bool:
     state = store.graph_state(graph_iri(path.stem))
     return state is not None and state == (_file_sha256(path), EXTRACTOR_VERSION)
+
+
+def _prepare_all(paths: list[Path], jobs: int) -> Iterator[tuple[Path, Prepared | KgError]]:
+    """Each path with its prepared graph or its error, in order; ``jobs`` worker processes.
+
+    At most ``WINDOW_PER_JOB`` documents per worker are in flight, so results never pile up
+    in memory when the writer is slower than the workers.
+    """
+    if jobs <= 1 or len(paths) <= 1:
+        for path in paths:
+            yield path, _prepare_or_error(path)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending = iter(paths)
+        window = deque()
+        for path in pending:
+            window.append((path, pool.submit(_prepare_or_error, path)))
+            if len(window) >= jobs * WINDOW_PER_JOB:
+                break
+        while window:
+            path, future = window.popleft()
+            following = next(pending, None)
+            if following is not None:
+                window.append((following, pool.submit(_prepare_or_error, following)))
+            yield path, future.result()
 
 
 def build(
@@ -117,13 +151,15 @@ def build(
     """Ingest every readable document under ``sources`` into ``store``.
 
     With ``jobs > 1`` documents are read and extracted in that many worker processes; the
-    store is written by this process only, one transaction per document, so the result is
-    the same as with one process.
+    store is written by this process only, so the result is the same as with one process.
+    Documents new to the store are committed in batches of up to ``BATCH_DOCUMENTS``;
+    changed ones one transaction each.
     """
     report = BuildReport()
     _load_static(store)
     seen: dict[str, Path] = {}
     todo: list[Path] = []
+    new: set[Path] = set()  # no graph of this name yet: the bulk loader may add it
     for path in iter_source_files(sources):
         key = str(graph_iri(path.stem))
         if key in seen:
@@ -136,31 +172,38 @@ def build(
                 progress(path, "skipped")
         else:
             todo.append(path)
+            if not store.has_graph(graph_iri(path.stem)):
+                new.add(path)
 
-    def commit(path: Path, outcome: Prepared | KgError) -> None:
+    batch: list[tuple[Path, Prepared]] = []
+
+    def done(path: Path, status: str) -> None:
+        if progress is not None:
+            progress(path, status)
+
+    def commit_batch() -> None:
+        store.add_graphs([(graph_iri(p.document_id), p.triples, p.description) for _, p in batch])
+        for path, prepared in batch:
+            report.ingested.append(prepared.document_id)
+            done(path, "ingested")
+        batch.clear()
+
+    for path, outcome in _prepare_all(todo, jobs):
         if isinstance(outcome, KgError):
             report.failed.append((str(path), str(outcome)))
-            status = "failed"
+            done(path, "failed")
+        elif path in new and "_:" not in outcome.triples:
+            batch.append((path, outcome))
+            size = sum(len(p.triples) for _, p in batch)
+            if len(batch) >= BATCH_DOCUMENTS or size >= BATCH_BYTES:
+                commit_batch()
         else:
             store.replace_graph_ntriples(
                 graph_iri(outcome.document_id), outcome.triples, outcome.description
             )
             report.ingested.append(outcome.document_id)
-            status = "ingested"
-        if progress is not None:
-            progress(path, status)
-
-    if jobs > 1 and len(todo) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for path, outcome in zip(
-                todo, pool.map(_prepare_or_error, todo, chunksize=4), strict=True
-            ):
-                commit(path, outcome)
-    else:
-        for path in todo:
-            commit(path, _prepare_or_error(path))
+            done(path, "ingested")
+    commit_batch()
     store.flush()
     report.triples = len(store)
     return report

@@ -107,6 +107,7 @@ def _file_sha256(path: Path) -> str | None:
 
 BATCH_DOCUMENTS = 64  # new documents per bulk load: fewer, larger loads write less
 BATCH_BYTES = 8 << 20  # ... but a batch's text stays small next to the process
+COMPACT_AFTER = 256  # bulk-loaded documents in one build after which the store is compacted
 WINDOW_PER_JOB = 8  # documents read ahead per worker: keeps workers busy, memory bounded
 
 
@@ -176,6 +177,7 @@ def build(
                 new.add(path)
 
     batch: list[tuple[Path, Prepared]] = []
+    replaced = 0
 
     def done(path: Path, status: str) -> None:
         if progress is not None:
@@ -201,9 +203,12 @@ def build(
             store.replace_graph_ntriples(
                 graph_iri(outcome.document_id), outcome.triples, outcome.description
             )
+            replaced += 1
             report.ingested.append(outcome.document_id)
             done(path, "ingested")
     commit_batch()
     store.flush()
+    if len(report.ingested) - replaced >= COMPACT_AFTER:
+        store.optimize()
     report.triples = len(store)
     return report

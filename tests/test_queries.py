@@ -37,7 +37,23 @@ CONTRACT = {
 }
 QC_VARIABLES = ["entity", "property", "value"]
 # Parameter values that make a parameterised query return rows on the seeds.
-EXAMPLE_PARAMS = {"evidence": {"label": "Inverclyde Alliance"}}
+INVERCLYDE = {"partnership": "Inverclyde Alliance", "document": "001_11b822338e92b3cf"}
+EXAMPLE_PARAMS = {
+    "evidence": {"label": "Inverclyde Alliance"},
+    "findings": INVERCLYDE,
+    "grade_profile": INVERCLYDE,
+    "indicator_grades": INVERCLYDE,
+    "inspections": INVERCLYDE,
+    "officials": {"person": "Stephen McCabe", "document": "001_11b822338e92b3cf"},
+    "post_holders": {"organisation": "Care Inspectorate", "person": "Karen Reid"},
+}
+# The listings whose parameters narrow them to rows with that value in the same column.
+NARROWING = [
+    (name, param)
+    for name, params in EXAMPLE_PARAMS.items()
+    if name != "evidence"
+    for param in params
+]
 
 
 def _rows(store: Store, name: str, params: dict[str, str] | None = None) -> list[dict]:
@@ -81,6 +97,21 @@ def test_query_file(seed_store: Store, path: Path) -> None:
         assert result.variables == CONTRACT[path.stem].split()
     if params:
         assert result.rows, f"{path.stem} with {params} returned nothing"
+
+
+@pytest.mark.parametrize(("name", "param"), NARROWING, ids=lambda v: str(v))
+def test_a_parameter_narrows_a_listing_to_its_column(
+    seed_store: Store, name: str, param: str
+) -> None:
+    """Each value of the column, given as the parameter, returns exactly the listing's rows
+    with that value: the parameter filters, it does not rebind (an OPTIONAL would)."""
+    rows = _rows(seed_store, name)
+    values = sorted({row[param] for row in rows if row[param]})
+    assert values, f"{name}.{param}: the seeds give no value"
+    for value in values:
+        narrowed = _rows(seed_store, name, {param: value})
+        assert narrowed == [row for row in rows if row[param] == value], (name, param, value)
+    assert _rows(seed_store, name, {param: "No Such Value"}) == []
 
 
 def test_parameters_are_bound_not_pasted(seed_store: Store) -> None:

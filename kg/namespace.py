@@ -83,19 +83,23 @@ class IKG(DefinedNamespace):
     gssCode: URIRef
     holder: URIRef
     honorific: URIRef
+    improvementCount: URIRef
     indicator: URIRef
     indicatorCount: URIRef
     inspected: URIRef
+    inspectionCount: URIRef
     leadInspectorate: URIRef
     mentions: URIRef
     page: URIRef
     participatingInspectorate: URIRef
+    partnershipList: URIRef
     post: URIRef
     previousInspection: URIRef
     servicesFor: URIRef
     sha256: URIRef
     spokeAs: URIRef
     statsGovScot: URIRef
+    strengthCount: URIRef
     theme: URIRef
     wikidata: URIRef
 

@@ -37,6 +37,7 @@ from kg.namespace import GRAPH, IKG
 DEFAULT_STORE = "kg-store"
 REFERENCE_GRAPH = GRAPH["reference"]
 ONTOLOGY_GRAPH = GRAPH["ontology"]
+SUMMARY_GRAPH = GRAPH["summary"]  # statistics derived from the other graphs at build time
 _ONTOLOGY = ox.NamedNode(str(ONTOLOGY_GRAPH))
 _ONTOLOGY_CLASS = (ox.NamedNode(str(IKG.Inspection)), ox.NamedNode(str(RDF.type)))
 PENDING = GRAPH["pending"]  # subject of the marks of a bulk load not yet committed
@@ -111,6 +112,14 @@ class Store:
         name = ox.NamedNode(str(graph_name))
         described = self._store.quads_for_pattern(name, None, None, ox.DefaultGraph())
         return self._store.contains_named_graph(name) or next(iter(described), None) is not None
+
+    def graph_states(self) -> list[tuple[str, str, str]]:
+        """(graph name, sha256, extractor version) of every described graph, sorted."""
+        rows = self._store.query(
+            f"SELECT ?g ?sha ?version WHERE {{ ?g <{IKG.sha256}> ?sha ; "
+            f"<{IKG.extractorVersion}> ?version }}"
+        )
+        return sorted((row["g"].value, row["sha"].value, row["version"].value) for row in rows)
 
     def named_graphs(self) -> list[str]:
         """The names of the store's graphs (documents, ontology, reference), sorted."""

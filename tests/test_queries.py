@@ -36,6 +36,8 @@ CONTRACT = {
     "evidence": "subject predicate object document evidence",
 }
 QC_VARIABLES = ["entity", "property", "value"]
+# Derivations kg build runs into graph/summary: file name -> output variables.
+DERIVED = {"theme_summary": "themeIri inspections partnershipList strengths improvements"}
 # Parameter values that make a parameterised query return rows on the seeds.
 INVERCLYDE = {"partnership": "Inverclyde Alliance", "document": "001_11b822338e92b3cf"}
 EXAMPLE_PARAMS = {
@@ -93,6 +95,9 @@ def test_query_file(seed_store: Store, path: Path) -> None:
     if path.parent.name == "qc":
         assert result.variables == QC_VARIABLES
         assert result.rows == [], f"quality check failed: {result.rows[:5]}"
+    elif path.parent.name == "derived":
+        assert result.variables == DERIVED[path.stem].split()
+        assert result.rows
     else:
         assert result.variables == CONTRACT[path.stem].split()
     if params:
@@ -244,6 +249,9 @@ def test_queries_on_the_data_model() -> None:
     [shared] = _rows(store, "shared_agencies")
     assert (shared["agency"], shared["partnerships"]) == ("NHS X", "2")
     assert sorted(shared["partnershipList"].split("; ")) == ["P One", "P Two"]
+    from kg.pipeline import write_summary
+
+    assert write_summary(store)  # what kg build does after the documents
     themes = _rows(store, "shared_themes")
     assert len(themes) == 1
     assert themes[0]["theme"] == "poverty"
@@ -282,3 +290,57 @@ def test_quality_checks_catch_violations() -> None:
     assert found["finding-without-theme-violation"] == {base + "finding/d1/3-14"}
     assert found["evidence-offset-violation"] == {base + "document/d1#char=3,14"}
     assert found["fact-without-evidence-violation"] == {base + "finding/d1/3-14"}
+
+
+def _live_theme_statistics(store: Store) -> list[dict]:
+    """shared_themes' rows computed now from the documents, not read from the summary."""
+    labels = {
+        row["theme"]: row["label"]
+        for row in run_query(
+            store,
+            "SELECT ?theme (STR(?l) AS ?label) "
+            "{ ?theme <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }",
+        ).rows
+    }
+    rows = [
+        {
+            "theme": labels[row["themeIri"]],
+            "inspections": row["inspections"],
+            "partnershipList": row["partnershipList"],
+            "strengths": row["strengths"],
+            "improvements": row["improvements"],
+        }
+        for row in _rows(store, "derived/theme_summary")
+    ]
+    return sorted(rows, key=lambda r: (-int(r["inspections"]), -int(r["improvements"]), r["theme"]))
+
+
+def test_shared_themes_reads_a_summary_kept_current(tmp_path: Path) -> None:
+    """The summary graph follows the documents: after a build of four seeds, then of all
+    five, shared_themes equals the aggregate computed live; an unchanged rebuild leaves the
+    summary as it was (same generation time)."""
+    from kg.namespace import IKG
+    from kg.pipeline import build
+    from kg.store import SUMMARY_GRAPH
+
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))
+    store = Store(tmp_path / "store")
+    assert build(seeds[:4], store).ok
+    four = _rows(store, "shared_themes")
+    assert four == _live_theme_statistics(store) and four
+    assert build(seeds, store).ok
+    five = _rows(store, "shared_themes")
+    assert five == _live_theme_statistics(store)
+    assert five != four  # the fifth seed's findings are counted
+
+    def generated() -> str:
+        query = (
+            f"SELECT ?t {{ <{SUMMARY_GRAPH}> <http://www.w3.org/ns/prov#generatedAtTime> ?t ; "
+            f"<{IKG.sha256}> ?sha }}"
+        )
+        return run_query(store, query).rows[0]["t"]
+
+    before = generated()
+    report = build(seeds, store)
+    assert report.skipped and not report.ingested
+    assert generated() == before

@@ -146,7 +146,20 @@ def _stats(times: list[float]) -> dict[str, float]:
     return {"median_ms": round(statistics.median(ms), 2), "iqr_ms": round(spread, 2), "n": len(ms)}
 
 
-def query_child(store_dir: str, name: str, runs: int) -> None:
+# Listings narrowed by a parameter, as a user asks them of a large store: (query, params).
+# The values exist at every corpus size (every council area is in the corpus).
+NARROWED = [
+    ("findings", {"partnership": "Inverclyde Alliance"}),
+    ("findings", {"document": "bench-00007"}),
+    ("grade_profile", {"partnership": "Inverclyde Alliance"}),
+    ("indicator_grades", {"partnership": "Inverclyde Alliance"}),
+    ("inspections", {"partnership": "Inverclyde Alliance"}),
+    ("officials", {"document": "bench-00007"}),
+    ("post_holders", {"organisation": "Care Inspectorate"}),
+]
+
+
+def query_child(store_dir: str, name: str, runs: int, params: dict[str, str] | None) -> None:
     """In one process: the product and raw pyoxigraph on one query; JSON lines out.
 
     Raw pyoxigraph runs the same text on the same store (whose default graph holds the
@@ -157,7 +170,8 @@ def query_child(store_dir: str, name: str, runs: int) -> None:
     from kg.query import bind_parameters, read_query, run_query
     from kg.store import Store
 
-    params = {"label": "Care Inspectorate"} if name == "evidence" else {}
+    if params is None:
+        params = {"label": "Care Inspectorate"} if name == "evidence" else {}
     store = Store(Path(store_dir), read_only=True)
     text = read_query(name).text
     raw_text = bind_parameters(text, {k: ox.Literal(v) for k, v in params.items()})
@@ -219,13 +233,19 @@ def rdflib_child(store_dir: str, runs: int, timeout: float) -> None:
 
 
 def bench_queries(store: Path, triples: int, runs: int, timeout: float) -> list[dict[str, object]]:
-    """Every ``queries/*.rq`` on ``store``; a child per query, killed after ``timeout``."""
+    """Every ``queries/*.rq`` on ``store``, then the :data:`NARROWED` listings; a child per
+    query, killed after ``timeout``."""
     from kg.query import bundled_queries
 
     rows = []
-    for name in bundled_queries():
+    runs_of = [(name, None) for name in bundled_queries()] + NARROWED
+    for name, params in runs_of:
         cmd = [sys.executable, "-m", "benchmarks.run", "--query-child", str(store), name, str(runs)]
-        row: dict[str, object] = {"query": name, "triples": triples}
+        label = name
+        if params is not None:
+            cmd.append(json.dumps(params))
+            label += " (" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")"
+        row: dict[str, object] = {"query": label, "triples": triples}
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
             output = proc.stdout
@@ -402,7 +422,7 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--query-child":
         store, name, runs = argv[1:4]
-        query_child(store, name, int(runs))
+        query_child(store, name, int(runs), json.loads(argv[4]) if len(argv) > 4 else None)
         return
     if argv and argv[0] == "--rdflib-child":
         store, runs, timeout = argv[1:4]

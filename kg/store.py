@@ -40,6 +40,8 @@ ONTOLOGY_GRAPH = GRAPH["ontology"]
 SUMMARY_GRAPH = GRAPH["summary"]  # statistics derived from the other graphs at build time
 _ONTOLOGY = ox.NamedNode(str(ONTOLOGY_GRAPH))
 _ONTOLOGY_CLASS = (ox.NamedNode(str(IKG.Inspection)), ox.NamedNode(str(RDF.type)))
+_SHA256 = ox.NamedNode(str(IKG.sha256))
+_EXTRACTOR_VERSION = ox.NamedNode(str(IKG.extractorVersion))
 PENDING = GRAPH["pending"]  # subject of the marks of a bulk load not yet committed
 _PENDING = (ox.NamedNode(str(PENDING)), ox.NamedNode(str(PROV.generated)))
 
@@ -99,13 +101,17 @@ class Store:
 
     def graph_state(self, graph_name: URIRef) -> tuple[str, str] | None:
         """The (sha256, extractor version) recorded for a document graph, or None."""
-        rows = self._store.query(
-            f"SELECT ?sha ?version WHERE {{ <{graph_name}> <{IKG.sha256}> ?sha ; "
-            f"<{IKG.extractorVersion}> ?version }}"
-        )
-        for row in rows:
-            return row["sha"].value, row["version"].value
-        return None
+        # two index lookups, not a SPARQL query: 1.2 ms -> tens of µs per document, which
+        # is most of an unchanged rebuild
+        name = ox.NamedNode(str(graph_name))
+
+        def value(predicate: ox.NamedNode) -> str | None:
+            quads = self._store.quads_for_pattern(name, predicate, None, ox.DefaultGraph())
+            quad = next(iter(quads), None)
+            return None if quad is None else quad.object.value
+
+        sha, version = value(_SHA256), value(_EXTRACTOR_VERSION)
+        return None if sha is None or version is None else (sha, version)
 
     def has_graph(self, graph_name: URIRef) -> bool:
         """Whether the store holds this named graph or a description of it."""

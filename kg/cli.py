@@ -104,7 +104,7 @@ def run(
         queries_dir = output / "queries"
         queries_dir.mkdir(parents=True, exist_ok=True)
         for name, path in bundled_queries().items():
-            if _has_params(path):
+            if _needs_params(path):
                 continue
             (queries_dir / f"{name}.csv").write_text(
                 serialize_results(kg_store, name, "csv"), encoding="utf-8"
@@ -115,10 +115,10 @@ def run(
         raise _fail(str(exc)) from None
 
 
-def _has_params(path: Path) -> bool:
+def _needs_params(path: Path) -> bool:
     from kg.query import read_query
 
-    return bool(read_query(str(path)).params)
+    return bool(read_query(str(path)).required)
 
 
 def _write_views(kg_store, output: Path) -> None:

@@ -29,7 +29,12 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 
 @dataclass(frozen=True)
 class QueryFile:
-    """A query with its header: summary, description, parameter names."""
+    """A query with its header: summary, description, parameter names.
+
+    ``params`` are all the names it accepts; ``required`` those it needs to mean anything
+    (``evidence``'s ``label``). A name written ``partnership?`` in ``#+ params:`` is
+    optional: without it the query lists everything, with it the listing is narrowed.
+    """
 
     name: str
     text: str
@@ -37,6 +42,7 @@ class QueryFile:
     description: str = ""
     params: tuple[str, ...] = field(default=())
     path: Path | None = None
+    required: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -86,14 +92,15 @@ def read_query(query: str) -> QueryFile:
     except (OSError, UnicodeDecodeError) as exc:
         raise KgError(f"{path}: cannot read ({exc})") from exc
     header = parse_header(text)
-    params = tuple(p.strip() for p in header.get("params", "").split(",") if p.strip())
+    declared = [p.strip() for p in header.get("params", "").split(",") if p.strip()]
     return QueryFile(
         name=path.stem,
         text=text,
         summary=header.get("summary", ""),
         description=header.get("description", ""),
-        params=params,
+        params=tuple(p.rstrip("?") for p in declared),
         path=path,
+        required=tuple(p for p in declared if not p.endswith("?")),
     )
 
 

@@ -308,3 +308,26 @@ def test_query_endpoint_errors_are_one_line(built, endpoint):
     assert nowhere.returncode == 1
     assert nowhere.stderr.startswith("error: ") and "cannot reach" in nowhere.stderr
     assert len(nowhere.stderr.strip().splitlines()) == 1
+
+
+def test_run_writes_every_query_views_and_report(tmp_path):
+    """``kg run``, the README's main job: every bundled query that needs no parameter as CSV
+    (those with optional parameters too, unnarrowed), the five views and the report."""
+    from kg.query import bundled_queries, read_query
+
+    out = tmp_path / "out"
+    result = kg("run", "-o", str(out), "--store", str(tmp_path / "store"))
+    assert result.returncode == 0, result.stderr
+    expected = {
+        name for name, path in bundled_queries().items() if not read_query(str(path)).required
+    }
+    assert {"findings", "inspections", "shared_themes"} <= expected
+    assert "evidence" not in expected  # its label is required
+    written = {path.stem for path in (out / "queries").glob("*.csv")}
+    assert written == expected
+    findings = list(csv.DictReader((out / "queries" / "findings.csv").open(encoding="utf-8")))
+    assert {row["partnership"] for row in findings} == PARTNERSHIPS
+    themes = list(csv.DictReader((out / "queries" / "shared_themes.csv").open(encoding="utf-8")))
+    assert themes and all(int(row["inspections"]) >= 1 for row in themes)
+    assert len(list((out / "views").glob("*.html"))) == 5
+    assert (out / "report.html").is_file()

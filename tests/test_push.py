@@ -28,7 +28,7 @@ pytestmark = pytest.mark.server
 ROOT = Path(__file__).resolve().parent.parent
 STATSGOV_SERVICE = "<https://statistics.gov.scot/sparql>"
 PLAIN_QUERIES = [
-    name for name, path in bundled_queries().items() if not read_query(str(path)).params
+    name for name, path in bundled_queries().items() if not read_query(str(path)).required
 ]
 COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 

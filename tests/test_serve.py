@@ -31,7 +31,7 @@ pytestmark = pytest.mark.server
 
 INVERCLYDE = str(DATA["partnership/inverclyde"])
 PLAIN_QUERIES = [
-    name for name, path in bundled_queries().items() if not read_query(str(path)).params
+    name for name, path in bundled_queries().items() if not read_query(str(path)).required
 ]
 SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . FILTER(?a != ?d) }"
 

@@ -68,6 +68,7 @@ class Store:
                     raise KgError(f"{self.path}: no store here; run `kg build` first")
                 self._store = ox.Store.read_only(str(self.path))
             else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)  # `--store new/dir/kg`
                 self._store = ox.Store(str(self.path))
         except OSError as exc:
             message = str(exc)

@@ -400,6 +400,20 @@ def test_unusable_store_is_one_clear_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith(f"error: {bogus}: cannot open the store")
 
 
+def test_store_in_a_missing_folder_is_created(tmp_path: Path) -> None:
+    """``--store a/b/store`` creates the folders; under a file it is one clear line."""
+    nested = tmp_path / "a" / "b" / "store"
+    result = kg("build", str(SEEDS / "000_7cc63730632ce016.txt"), "--store", str(nested))
+    assert result.returncode == 0, result.stderr
+    assert Store(nested, read_only=True).named_graphs()
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    result = kg("build", str(SEEDS), "--store", str(blocker / "store"))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {blocker / 'store'}: cannot open")
+
+
 # ------------------------------------------------------------------ injection
 INJECTIONS = [
     'Stirling" } ?s ?p ?o { "',

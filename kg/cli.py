@@ -227,16 +227,35 @@ def validate(
     warnings: Annotated[
         bool, typer.Option("--warnings", help="List every warning, not one line per rule.")
     ] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Worker processes for the SHACL batches.", min=1)
+    ] = 1,
+    owl_sample: Annotated[
+        int,
+        typer.Option(
+            "--owl-sample",
+            help="Above this many documents HermiT checks an even sample of this many; "
+            "0 checks all.",
+            min=0,
+        ),
+    ] = 200,
 ) -> None:
     """Check the graph: SHACL shapes (ontology/shapes.ttl) and HermiT consistency.
 
-    Exit 1 when a shape is violated or HermiT finds the graph inconsistent; warnings do not
-    fail. Without a Java runtime HermiT is skipped (said on stderr) and SHACL decides.
+    SHACL checks every document (in batches, with the reference data; nodes described in
+    several documents once, together). HermiT checks the whole graph up to --owl-sample
+    documents, an even sample of that many above (said on stderr). Exit 1 when a shape is
+    violated or HermiT finds the graph inconsistent; warnings do not fail. Without a Java
+    runtime HermiT is skipped (said on stderr) and SHACL decides.
     """
-    from kg.reason import validate as run_validate
+    from kg.reason import validate_store
+    from kg.store import Store, default_store_path
 
     try:
-        report = run_validate(_open_existing(store).to_rdflib(), owl=owl, java_optional=True)
+        kg_store = Store(store or default_store_path(), read_only=True)
+        report = validate_store(
+            kg_store, owl=owl, java_optional=True, jobs=jobs, owl_sample=owl_sample
+        )
     except KgError as exc:
         raise _fail(str(exc)) from None
     for violation in report.errors:
@@ -258,6 +277,8 @@ def validate(
             )
     if report.skipped:
         typer.echo(report.skipped, err=True)
+    if report.scope:
+        typer.echo(report.scope, err=True)
     typer.echo(report.summary())
     if not report.conforms:
         raise typer.Exit(code=1)

@@ -1,7 +1,6 @@
 """Reason (stage 5): check a built graph against the ontology, with SHACL shapes and HermiT.
 
-Two complementary checks, both over an :class:`rdflib.Graph` (the CLI passes the whole store,
-all named graphs unioned):
+Two complementary checks, both over an :class:`rdflib.Graph`:
 
 - :func:`validate_shacl` runs pySHACL with ``ontology/shapes.ttl``: the closed-world checks of
   ``docs/data-model.md`` (an inspection has one lead inspectorate, a grade count is positive,
@@ -12,7 +11,10 @@ all named graphs unioned):
   of zero where a positive integer is required) and classification into the ontology's
   defined classes (e.g. ``ikg:MultiAgencyInspection``).
 
-:func:`validate` combines both into a :class:`ValidationReport`.
+:func:`validate` combines both into a :class:`ValidationReport`. :func:`validate_store` (what
+``kg validate`` runs) does the same for a store without loading it into one graph: SHACL on the
+document graphs in batches, HermiT on the whole union up to :data:`OWL_SAMPLE` documents and on
+a sample of them above (``ontology/README.md``, "Validating a large store").
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, XSD
@@ -32,6 +35,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, XSD
 from kg.errors import KgError
 from kg.namespace import IKG, NIF, bind_prefixes
 from kg.resources import resource_dir
+from kg.store import ONTOLOGY_GRAPH, REFERENCE_GRAPH, Store
 
 ONTOLOGY_FILES = ("inspection.ttl", "themes.ttl", "grades.ttl")
 SHAPES_FILE = "shapes.ttl"
@@ -94,7 +98,9 @@ class ValidationReport:
 
     ``conforms`` is true when SHACL found no violation (warnings allowed) and HermiT found the
     ontology plus data consistent. ``skipped`` says why HermiT did not run (``None`` when it
-    ran); a report with HermiT skipped conforms on the strength of SHACL alone.
+    ran); a report with HermiT skipped conforms on the strength of SHACL alone. From a store
+    (:func:`validate_store`): ``documents`` SHACL checked, ``owl_documents`` HermiT reasoned
+    over, and ``scope``, one line saying so when HermiT saw only a sample.
     """
 
     conforms: bool
@@ -103,6 +109,9 @@ class ValidationReport:
     classified: dict[str, tuple[str, ...]] = field(default_factory=dict)
     inconsistency_causes: tuple[str, ...] = ()
     skipped: str | None = None
+    documents: int | None = None
+    owl_documents: int | None = None
+    scope: str | None = None
 
     @property
     def errors(self) -> tuple[Violation, ...]:
@@ -184,8 +193,6 @@ def validate_shacl(data: Graph, inference: str = "none") -> list[Violation]:
     ``"rdfs"`` costs about twice as much for the same results (measured on the five seeds,
     2,144 triples: 0.6-0.8 s against 1.4-1.6 s).
     """
-    from pyshacl import validate as shacl_validate
-
     # pySHACL copies only the schema (classes, properties) of ont_graph into the data graph,
     # so the reference schemes (themes, grades, indicators: individuals) are added here.
     schemes = _read_ontology_files(*ONTOLOGY_FILES[1:])
@@ -193,19 +200,42 @@ def validate_shacl(data: Graph, inference: str = "none") -> list[Violation]:
     for graph in (data, schemes):
         for triple in graph:
             combined.add(triple)
-    shapes = load_shapes_graph()
+    found = _run_shacl(combined, load_shapes_graph(), inference=inference, described=data)
+    return _sorted({violation for _focus, violation in found})
+
+
+def _sorted(violations: Iterable[Violation]) -> list[Violation]:
+    return sorted(violations, key=lambda v: (v.document or "", v.focus, v.rule, v.message))
+
+
+def _run_shacl(
+    combined: Graph,
+    shapes: Graph,
+    ontology: Graph | None = None,
+    inference: str = "none",
+    described: Graph | None = None,
+) -> list[tuple[object, Violation]]:
+    """pySHACL on ``combined`` (changed in place): each result with its focus node.
+
+    ``described`` is the graph :func:`document_of` reads (default: ``combined``).
+    """
+    from pyshacl import validate as shacl_validate
+
     conforms, results, _text = shacl_validate(
         combined,
         shacl_graph=shapes,
-        ont_graph=_read_ontology_files(ONTOLOGY_FILES[0]),
+        ont_graph=ontology if ontology is not None else _read_ontology_files(ONTOLOGY_FILES[0]),
         inference=inference,
         advanced=True,
         allow_warnings=True,
         inplace=True,
     )
     del conforms  # warnings do not break conformance; every result is returned
-    violations = {_violation(results, result, data, shapes) for result in _results(results)}
-    return sorted(violations, key=lambda v: (v.document or "", v.focus, v.rule, v.message))
+    data = described if described is not None else combined
+    return [
+        (results.value(result, SH.focusNode), _violation(results, result, data, shapes))
+        for result in _results(results)
+    ]
 
 
 def _results(report: Graph) -> Iterable[URIRef | BNode]:
@@ -511,3 +541,366 @@ def validate(data: Graph, owl: bool = True, java_optional: bool = False) -> Vali
         classified=reasoned.classified,
         inconsistency_causes=reasoned.causes,
     )
+
+
+# ---------------------------------------------------------------- a store, document by document
+
+DOCUMENT_BATCH = 25
+"""Documents validated together in one pySHACL run (one run per document costs twice as much:
+the reference data and the ontology are copied into every run)."""
+OWL_SAMPLE = 200
+"""Above this many documents HermiT reasons over a deterministic sample of them."""
+_MANY = -1
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every batch needs to know about the whole store (picklable, for worker processes).
+
+    ``shared``: nodes whose triples do not all come from one document graph (subjects of two
+    or more graphs, or only of the reference, ontology or default graph); they are checked
+    once, on their neighbourhood in the union, not in any batch. ``spread``: nodes mentioned
+    (as subject or object) in more than one graph; a batch that mentions one adds what the
+    shapes read of it from the union.
+    """
+
+    path: str | None
+    shared: frozenset[str]
+    spread: frozenset[str]
+
+
+def validate_store(
+    store: Store,
+    owl: bool = True,
+    java_optional: bool = False,
+    jobs: int = 1,
+    owl_sample: int = OWL_SAMPLE,
+    batch: int = DOCUMENT_BATCH,
+) -> ValidationReport:
+    """Validate a :class:`kg.store.Store` document by document, in bounded memory.
+
+    SHACL runs on batches of ``batch`` document graphs, each with the reference and ontology
+    graphs and, for every node the batch shares with other graphs, the triples of it the
+    shapes read (its types and the values of the shapes' paths) taken from the union; each
+    batch reports only the nodes its documents describe alone. The nodes described in several
+    graphs are then checked once together (:func:`shacl_store`). The results are those of
+    :func:`validate_shacl` on the whole union, in time linear in the number of documents.
+
+    HermiT runs on the whole union when the store holds at most ``owl_sample`` documents
+    (``0``: always); above, on the ontology, the reference data and ``owl_sample`` documents
+    spread evenly over the sorted graph names (:func:`sample_documents`), and the report's
+    ``scope`` says so. ``owl`` and ``java_optional`` are those of :func:`validate`.
+    """
+    violations, documents = shacl_store(store, jobs=jobs, batch=batch)
+    skipped = None
+    if not owl:
+        skipped = NO_OWL_SKIPPED
+    elif java_optional and shutil.which("java") is None:
+        skipped = NO_JAVA_SKIPPED
+    if skipped is not None:
+        return ValidationReport(
+            conforms=not any(v.is_error for v in violations),
+            violations=tuple(violations),
+            skipped=skipped,
+            documents=len(documents),
+        )
+    data, checked = reasoner_data(store, documents, owl_sample)
+    reasoned = check_consistency(data)
+    del data
+    scope = None
+    if checked < len(documents):
+        scope = (
+            f"HermiT checked the ontology, the reference data and {checked:,} of "
+            f"{len(documents):,} documents (an even sample; --owl-sample 0 checks all, "
+            f"slower); classification counts are the sample's. SHACL checked all "
+            f"{len(documents):,} documents"
+        )
+    return ValidationReport(
+        conforms=reasoned.consistent and not any(v.is_error for v in violations),
+        violations=tuple(violations),
+        inconsistency=None if reasoned.consistent else reasoned.message,
+        classified=reasoned.classified,
+        inconsistency_causes=reasoned.causes,
+        documents=len(documents),
+        owl_documents=checked,
+        scope=scope,
+    )
+
+
+def document_graphs(store: Store) -> list[str]:
+    """The store's document graphs (every named graph but the ontology and the reference)."""
+    return [
+        name
+        for name in store.named_graphs()
+        if name not in (str(ONTOLOGY_GRAPH), str(REFERENCE_GRAPH))
+    ]
+
+
+def sample_documents(documents: list[str], size: int) -> list[str]:
+    """``size`` of ``documents`` spread evenly over them in sorted order (all if fewer).
+
+    >>> sample_documents(["a", "b", "c", "d", "e", "f"], 3)
+    ['a', 'c', 'e']
+    >>> sample_documents(["b", "a"], 5)
+    ['a', 'b']
+    """
+    ordered = sorted(documents)
+    if size <= 0 or size >= len(ordered):
+        return ordered
+    return [ordered[i * len(ordered) // size] for i in range(size)]
+
+
+def reasoner_data(
+    store: Store, documents: list[str], owl_sample: int = OWL_SAMPLE
+) -> tuple[Graph, int]:
+    """The graph HermiT gets, and how many documents it holds.
+
+    At most ``owl_sample`` documents (or ``owl_sample`` 0): the whole union, as
+    :meth:`kg.store.Store.to_rdflib` gives it. Above: the ontology and reference graphs and
+    the graphs of :func:`sample_documents`.
+    """
+    if owl_sample <= 0 or len(documents) <= owl_sample:
+        return store.to_rdflib(), len(documents)
+    chosen = sample_documents(documents, owl_sample)
+    graph = Graph()
+    for name in (str(ONTOLOGY_GRAPH), str(REFERENCE_GRAPH), *chosen):
+        _add_graph(store._store, name, graph)
+    return graph, len(chosen)
+
+
+def shacl_store(
+    store: Store, jobs: int = 1, batch: int = DOCUMENT_BATCH
+) -> tuple[list[Violation], list[str]]:
+    """SHACL on a store, batch by batch (see :func:`validate_store`); the sorted results and
+    the document graphs checked. ``jobs`` worker processes share the batches (an on-disk
+    store only; each opens it read-only)."""
+    documents = document_graphs(store)
+    plan = _plan(store, documents)
+    batches = [documents[i : i + batch] for i in range(0, len(documents), batch)] or [[]]
+    found: set[Violation] = set()
+    if jobs > 1 and plan.path is not None and len(batches) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(plan,)
+        ) as pool:
+            for violations in pool.map(_worker_batch, batches):
+                found.update(violations)
+    else:
+        checker = _Checker(plan, store._store)
+        for names in batches:
+            found.update(checker.batch(names))
+    found.update(_Checker(plan, store._store).shared())
+    return _sorted(found), documents
+
+
+def _plan(store: Store, documents: list[str]) -> _Plan:
+    """One pass over the named graphs and their descriptions: which nodes cross graphs."""
+    raw = store._store
+    names = [*documents, str(ONTOLOGY_GRAPH), str(REFERENCE_GRAPH)]
+    described = len(names)  # the default graph's descriptions of the named graphs
+    owner: dict[str, int] = {}
+    mentioned: dict[str, int] = {}
+
+    def note(table: dict[str, int], key: str, index: int) -> None:
+        if table.setdefault(key, index) != index:
+            table[key] = _MANY
+
+    for index, name in enumerate(names):
+        for quad in raw.quads_for_pattern(None, None, None, ox.NamedNode(name)):
+            subject = str(quad.subject)
+            note(owner, subject, index)
+            note(mentioned, subject, index)
+            if not isinstance(quad.object, ox.Literal):
+                note(mentioned, str(quad.object), index)
+    for name in raw.named_graphs():
+        for quad in raw.quads_for_pattern(name, None, None, ox.DefaultGraph()):
+            note(owner, str(quad.subject), described)
+            note(mentioned, str(quad.subject), described)
+            if not isinstance(quad.object, ox.Literal):
+                note(mentioned, str(quad.object), described)
+    shared = frozenset(k for k, i in owner.items() if i == _MANY or i >= len(documents))
+    spread = frozenset(k for k, i in mentioned.items() if i == _MANY)
+    path = str(store.path) if store.path is not None else None
+    return _Plan(path=path, shared=shared, spread=spread)
+
+
+_DOCUMENT_LINKS = (RDF.type, NIF.referenceContext, DCTERMS.identifier)
+"""What :func:`document_of` reads of a focus node's values (and of theirs)."""
+
+
+def read_beyond_focus(shapes: Graph) -> frozenset[URIRef]:
+    """The properties the shapes (and :func:`document_of`) read of nodes other than the focus.
+
+    A focus node's own triples are read whole. Of its values: their types (``sh:class``), the
+    paths of the shapes they must match (``sh:node``), and the links :func:`document_of`
+    follows to a document's identifier. Document-by-document validation copies exactly these
+    from the union for the nodes a batch shares with other graphs; it relies on every
+    ``sh:path`` being one property and on no ``sh:node`` shape reading further
+    (``tests/test_validate_scale.py`` checks both on ``shapes.ttl``).
+    """
+    read = set(_DOCUMENT_LINKS)
+    for nested in set(shapes.objects(None, SH.node)):
+        read.update(shapes.objects(nested, SH.path))
+        for prop in shapes.objects(nested, SH.property):
+            read.update(shapes.objects(prop, SH.path))
+    return frozenset(read)
+
+
+_WORKER: _Checker | None = None
+
+
+def _start_worker(plan: _Plan) -> None:
+    global _WORKER
+    _WORKER = _Checker(plan, ox.Store.read_only(plan.path))
+
+
+def _worker_batch(names: list[str]) -> set[Violation]:
+    assert _WORKER is not None
+    return _WORKER.batch(names)
+
+
+class _Checker:
+    """Builds each batch's data graph from a pyoxigraph store and runs the shapes on it."""
+
+    def __init__(self, plan: _Plan, raw) -> None:
+        self.plan = plan
+        self.raw = raw
+        self.shapes = load_shapes_graph()
+        self.ontology = _read_ontology_files(ONTOLOGY_FILES[0])
+        base = _read_ontology_files(*ONTOLOGY_FILES[1:])
+        for name in (str(ONTOLOGY_GRAPH), str(REFERENCE_GRAPH)):
+            _add_graph(raw, name, base)
+        self.base = tuple(base)
+        self.read = read_beyond_focus(self.shapes)
+        self.inverse = frozenset(self.shapes.objects(None, SH.targetObjectsOf))
+        self.indexed = _indexed(raw)
+
+    def _graph(self) -> Graph:
+        graph = bind_prefixes(Graph())
+        for triple in self.base:
+            graph.add(triple)
+        return graph
+
+    def batch(self, names: list[str]) -> set[Violation]:
+        """The results about the nodes these documents alone describe (or nobody does)."""
+        graph = self._graph()
+        subjects: set[str] = set()
+        mentioned: set[str] = set()
+        for name in names:
+            for quad in self.raw.quads_for_pattern(None, None, None, ox.NamedNode(name)):
+                graph.add(_triple(quad))
+                subjects.add(str(quad.subject))
+                mentioned.add(str(quad.subject))
+                if not isinstance(quad.object, ox.Literal):
+                    mentioned.add(str(quad.object))
+        for key in mentioned & self.plan.spread:
+            self._complete(graph, _term(key))
+        kept = set()
+        for focus, violation in _run_shacl(graph, self.shapes, self.ontology):
+            key = _key(focus)
+            if key in self.plan.shared:
+                continue
+            if key in subjects or not self._is_subject(focus):
+                kept.add(violation)
+        return kept
+
+    def shared(self) -> set[Violation]:
+        """The results about the nodes described in several graphs, checked once together."""
+        graph = self._graph()
+        values: set[str] = set()
+        for key in self.plan.shared:
+            node = _term(key)
+            for triple in self._union(node, None, None):
+                graph.add(triple)
+                if not isinstance(triple[2], Literal):
+                    values.add(_key(triple[2]))
+            self._complete(graph, node)
+        # two hops: the values' own values (an evidence string's document, then its identifier)
+        seen = set(values)
+        for _hop in range(2):
+            found: set[str] = set()
+            for key in values:
+                for _s, _p, value in self._complete(graph, _term(key)):
+                    if not isinstance(value, Literal):
+                        found.add(_key(value))
+            values = found - seen
+            seen |= found
+        return {
+            violation
+            for focus, violation in _run_shacl(graph, self.shapes, self.ontology)
+            if _key(focus) in self.plan.shared
+        }
+
+    def _complete(self, graph: Graph, node) -> list[tuple]:
+        """Add what the shapes read of ``node`` from the union; return the triples added."""
+        added = [t for t in self._union(node, None, None) if t[1] in self.read]
+        for predicate in self.inverse:
+            added.extend(self._union(None, predicate, node))
+        for triple in added:
+            graph.add(triple)
+        return added
+
+    def _union(self, subject, predicate, obj) -> list[tuple]:
+        """Triples of the union (the default graph, or every graph in a store without it)."""
+        pattern = (
+            _ox(subject) if subject is not None else None,
+            _ox(predicate) if predicate is not None else None,
+            _ox(obj) if obj is not None else None,
+        )
+        graph = ox.DefaultGraph() if self.indexed else None
+        return list({_triple(q) for q in self.raw.quads_for_pattern(*pattern, graph)})
+
+    def _is_subject(self, node) -> bool:
+        if not isinstance(node, URIRef | BNode):
+            return False
+        return next(iter(self.raw.quads_for_pattern(_ox(node), None, None, None)), None) is not None
+
+
+def _indexed(raw) -> bool:
+    """Whether the default graph holds the union of the named graphs (as kg.store keeps it)."""
+    if not raw.contains_named_graph(ox.NamedNode(str(ONTOLOGY_GRAPH))):
+        return False
+    inspection = (ox.NamedNode(str(IKG.Inspection)), ox.NamedNode(str(RDF.type)))
+    return next(iter(raw.quads_for_pattern(*inspection, None, ox.DefaultGraph())), None) is not None
+
+
+def _add_graph(raw, name: str, graph: Graph) -> None:
+    for quad in raw.quads_for_pattern(None, None, None, ox.NamedNode(name)):
+        graph.add(_triple(quad))
+
+
+def _triple(quad) -> tuple:
+    return _rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object)
+
+
+def _rdflib(term):
+    """A pyoxigraph term as rdflib parses it from N-Triples (plain literals untyped)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == str(XSD.string):
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def _ox(term):
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    raise TypeError(f"not a node: {term!r}")
+
+
+def _key(term) -> str:
+    """The N-Triples form of a node, as ``str`` of a pyoxigraph term gives it."""
+    return f"<{term}>" if isinstance(term, URIRef) else f"_:{term}"
+
+
+def _term(key: str):
+    return URIRef(key[1:-1]) if key.startswith("<") else BNode(key[2:])

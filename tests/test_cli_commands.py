@@ -186,6 +186,23 @@ def test_validate_without_java_lets_shacl_decide(person_council, no_lead, tmp_pa
     assert "InspectionShape/MinCount" in failed.stdout
 
 
+def test_validate_says_when_hermit_sees_a_sample(built):
+    result = ok("validate", "--store", str(built), "--owl-sample", "2")
+    assert result.stderr.strip().startswith(
+        "HermiT checked the ontology, the reference data and 2 of 5 documents"
+    )
+    assert "SHACL checked all 5 documents" in result.stderr
+    assert result.stdout.splitlines()[-1].startswith("conforms: SHACL 0 violations, ")
+
+
+def test_validate_with_jobs_prints_what_one_process_prints(no_lead):
+    one = kg("validate", "--store", str(no_lead), "--no-owl")
+    two = kg("validate", "--store", str(no_lead), "--no-owl", "--jobs", "2")
+    assert one.returncode == two.returncode == 1
+    assert "InspectionShape/MinCount" in two.stdout
+    assert two.stdout == one.stdout
+
+
 def test_validate_without_store_says_build_first(tmp_path):
     result = kg("validate", "--store", str(tmp_path / "none"))
     assert result.returncode == 1

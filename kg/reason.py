@@ -35,7 +35,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, XSD
 from kg.errors import KgError
 from kg.namespace import IKG, NIF, bind_prefixes
 from kg.resources import resource_dir
-from kg.store import ONTOLOGY_GRAPH, REFERENCE_GRAPH, Store
+from kg.store import ONTOLOGY_GRAPH, REFERENCE_GRAPH, SUMMARY_GRAPH, Store
 
 ONTOLOGY_FILES = ("inspection.ttl", "themes.ttl", "grades.ttl")
 SHAPES_FILE = "shapes.ttl"
@@ -627,13 +627,13 @@ def validate_store(
     )
 
 
+_NOT_DOCUMENTS = (str(ONTOLOGY_GRAPH), str(REFERENCE_GRAPH), str(SUMMARY_GRAPH))
+
+
 def document_graphs(store: Store) -> list[str]:
-    """The store's document graphs (every named graph but the ontology and the reference)."""
-    return [
-        name
-        for name in store.named_graphs()
-        if name not in (str(ONTOLOGY_GRAPH), str(REFERENCE_GRAPH))
-    ]
+    """The store's document graphs (every named graph but the ontology, the reference data
+    and the summary derived from the documents)."""
+    return [name for name in store.named_graphs() if name not in _NOT_DOCUMENTS]
 
 
 def sample_documents(documents: list[str], size: int) -> list[str]:
@@ -663,7 +663,7 @@ def reasoner_data(
         return store.to_rdflib(), len(documents)
     chosen = sample_documents(documents, owl_sample)
     graph = Graph()
-    for name in (str(ONTOLOGY_GRAPH), str(REFERENCE_GRAPH), *chosen):
+    for name in (*_NOT_DOCUMENTS, *chosen):
         _add_graph(store._store, name, graph)
     return graph, len(chosen)
 
@@ -699,7 +699,7 @@ def shacl_store(
 def _plan(store: Store, documents: list[str]) -> _Plan:
     """One pass over the named graphs and their descriptions: which nodes cross graphs."""
     raw = store._store
-    names = [*documents, str(ONTOLOGY_GRAPH), str(REFERENCE_GRAPH)]
+    names = [*documents, *_NOT_DOCUMENTS]
     described = len(names)  # the default graph's descriptions of the named graphs
     owner: dict[str, int] = {}
     mentioned: dict[str, int] = {}

@@ -17,6 +17,7 @@ from rdflib.namespace import RDF, SH
 from kg.namespace import DATA, GRAPH, NIF
 from kg.reason import (
     DOCUMENT_BATCH,
+    document_graphs,
     load_shapes_graph,
     read_beyond_focus,
     reasoner_data,
@@ -130,9 +131,8 @@ def test_above_the_sample_size_hermit_reasons_over_a_sample(seed_store: Store) -
 
 
 def test_the_sample_holds_the_chosen_documents_and_the_reference(seed_store: Store) -> None:
-    documents = sorted(
-        name for name in seed_store.named_graphs() if not name.endswith(("ontology", "reference"))
-    )
+    documents = document_graphs(seed_store)
+    assert len(documents) == 5  # the five seeds: not the ontology, reference or summary
     graph, checked = reasoner_data(seed_store, documents, owl_sample=2)
     assert checked == 2
     subjects = set(graph.subjects())

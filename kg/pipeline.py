@@ -23,6 +23,7 @@ from kg import EXTRACTOR_VERSION
 from kg.emit import Triples, provenance_graph, reference_graph, to_graph
 from kg.errors import KgError
 from kg.extract import extract
+from kg.extract.vocabulary import read_grades, read_indicators, read_themes
 from kg.namespace import IKG, bind_prefixes, graph_iri
 from kg.resources import resource_dir
 from kg.sources import file_sha256, iter_source_files, read_document
@@ -191,6 +192,8 @@ def build(
     changed ones one transaction each.
     """
     report = BuildReport()
+    for read in (read_themes, read_grades, read_indicators):
+        read()  # a bad trigger vocabulary is one error here, not a failure per document
     _load_static(store)
     seen: dict[str, Path] = {}
     todo: list[Path] = []

@@ -262,3 +262,32 @@ def test_trigger_phrases_occur_in_the_seeds(themes: Graph) -> None:
     }
     # the seeds are five short press releases: most themes must still be recognisable in them
     assert len(hit) >= 18
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("themes.ttl", "theme"), ("grades.ttl", "grade"), ("grades.ttl", "indicator")],
+)
+def test_no_trigger_phrase_belongs_to_two_concepts(name: str, kind: str, tmp_path: Path) -> None:
+    """The shipped schemes load (each trigger phrase under one concept); a phrase added to a
+    second concept is one error naming the file, the phrase and both concepts."""
+    from kg.errors import KgError
+    from kg.extract.vocabulary import read_concepts
+    from kg.resources import resource_dir
+
+    source = resource_dir("ontology") / name
+    concepts = read_concepts(source, kind)
+    assert concepts.phrases
+    phrase, first = next(iter(concepts.phrases.items()))
+    other = next(key for key in concepts.labels if key != first)
+    copy = tmp_path / name
+    copy.write_text(
+        source.read_text(encoding="utf-8")
+        + f'\n<{DATA}{kind}/{other}> <{SKOS.hiddenLabel}> "{phrase.upper()}" .\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(KgError) as error:
+        read_concepts(copy, kind)
+    message = str(error.value)
+    assert message.startswith(f"{copy}: trigger phrase {phrase!r}")
+    assert first in message and other in message and "\n" not in message

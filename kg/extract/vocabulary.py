@@ -14,7 +14,9 @@ import csv
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
+from kg.errors import KgError
 from kg.resources import data_path, resource_dir
 
 
@@ -58,10 +60,19 @@ class Concepts:
 
 
 def _read_scheme(name: str, kind_filter: str) -> Concepts:
+    return read_concepts(resource_dir("ontology") / name, kind_filter)
+
+
+def read_concepts(path: Path, kind_filter: str) -> Concepts:
+    """The concepts of one kind (``theme``, ``grade``, ``indicator``) in a SKOS file.
+
+    A trigger phrase (any label, lower-cased) listed under two concepts is an error naming
+    both: the extractor could give it only one of them, and silently picked the first.
+    """
     from rdflib import Graph
     from rdflib.namespace import RDF, SKOS
 
-    graph = Graph().parse(resource_dir("ontology") / name)
+    graph = Graph().parse(path)
     phrases: dict[str, str] = {}
     broader: dict[str, set[str]] = defaultdict(set)
     labels: dict[str, str] = {}
@@ -72,7 +83,12 @@ def _read_scheme(name: str, kind_filter: str) -> Concepts:
         key = _local(iri)
         for prop in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
             for label in graph.objects(concept, prop):
-                phrases.setdefault(str(label).lower(), key)
+                phrase = str(label).lower()
+                if phrases.setdefault(phrase, key) != key:
+                    raise KgError(
+                        f"{path}: trigger phrase {phrase!r} is listed under both "
+                        f"{phrases[phrase]} and {key}; keep it under one"
+                    )
                 if prop == SKOS.prefLabel:
                     labels[key] = str(label)
         for parent in graph.objects(concept, SKOS.broader):

@@ -514,6 +514,15 @@ def _curie(graph: Graph, iri: URIRef) -> str:
 # ---------------------------------------------------------------- both
 
 
+def _hermit_skipped(owl: bool, java_optional: bool) -> str | None:
+    """Why HermiT will not run (``--no-owl``, or no Java where Java is optional), or None."""
+    if not owl:
+        return NO_OWL_SKIPPED
+    if java_optional and shutil.which("java") is None:
+        return NO_JAVA_SKIPPED
+    return None
+
+
 def validate(data: Graph, owl: bool = True, java_optional: bool = False) -> ValidationReport:
     """Run the SHACL shapes and HermiT on ``data``; conforms when neither finds a problem.
 
@@ -521,11 +530,7 @@ def validate(data: Graph, owl: bool = True, java_optional: bool = False) -> Vali
     HermiT instead of raising :class:`KgError`; the report's ``skipped`` then says so.
     """
     violations = tuple(validate_shacl(data))
-    skipped = None
-    if not owl:
-        skipped = NO_OWL_SKIPPED
-    elif java_optional and shutil.which("java") is None:
-        skipped = NO_JAVA_SKIPPED
+    skipped = _hermit_skipped(owl, java_optional)
     if skipped is not None:
         return ValidationReport(
             conforms=not any(v.is_error for v in violations),
@@ -592,11 +597,7 @@ def validate_store(
     ``scope`` says so. ``owl`` and ``java_optional`` are those of :func:`validate`.
     """
     violations, documents = shacl_store(store, jobs=jobs, batch=batch)
-    skipped = None
-    if not owl:
-        skipped = NO_OWL_SKIPPED
-    elif java_optional and shutil.which("java") is None:
-        skipped = NO_JAVA_SKIPPED
+    skipped = _hermit_skipped(owl, java_optional)
     if skipped is not None:
         return ValidationReport(
             conforms=not any(v.is_error for v in violations),

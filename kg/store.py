@@ -97,28 +97,28 @@ class Store:
         """
         if not self._store.contains_named_graph(_ONTOLOGY):
             return True  # nothing written yet, or a store written only by replace_graph
-        pattern = self._store.quads_for_pattern(*_ONTOLOGY_CLASS, None, ox.DefaultGraph())
-        return next(iter(pattern), None) is not None
+        return self._first_default(*_ONTOLOGY_CLASS) is not None
+
+    def _first_default(self, subject: ox.NamedNode, predicate: ox.NamedNode | None = None):
+        """The first default-graph quad with this subject (and predicate), or None."""
+        quads = self._store.quads_for_pattern(subject, predicate, None, ox.DefaultGraph())
+        return next(iter(quads), None)
 
     def graph_state(self, graph_name: URIRef) -> tuple[str, str] | None:
         """The (sha256, extractor version) recorded for a document graph, or None."""
         # two index lookups, not a SPARQL query: 1.2 ms -> tens of µs per document, which
         # is most of an unchanged rebuild
         name = ox.NamedNode(str(graph_name))
-
-        def value(predicate: ox.NamedNode) -> str | None:
-            quads = self._store.quads_for_pattern(name, predicate, None, ox.DefaultGraph())
-            quad = next(iter(quads), None)
-            return None if quad is None else quad.object.value
-
-        sha, version = value(_SHA256), value(_EXTRACTOR_VERSION)
-        return None if sha is None or version is None else (sha, version)
+        sha, version = (
+            self._first_default(name, _SHA256),
+            self._first_default(name, _EXTRACTOR_VERSION),
+        )
+        return None if sha is None or version is None else (sha.object.value, version.object.value)
 
     def has_graph(self, graph_name: URIRef) -> bool:
         """Whether the store holds this named graph or a description of it."""
         name = ox.NamedNode(str(graph_name))
-        described = self._store.quads_for_pattern(name, None, None, ox.DefaultGraph())
-        return self._store.contains_named_graph(name) or next(iter(described), None) is not None
+        return self._store.contains_named_graph(name) or self._first_default(name) is not None
 
     def graph_states(self) -> list[tuple[str, str, str]]:
         """(graph name, sha256, extractor version) of every described graph, sorted."""

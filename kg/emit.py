@@ -144,6 +144,8 @@ def to_graph(document: Document, extraction: Extraction) -> Triples:
     graph.add((doc_iri, DCTERMS.identifier, Literal(document.id)))
     graph.add((doc_iri, DCTERMS.title, Literal(document.title)))
     graph.add((doc_iri, DCTERMS.source, Literal(document.path)))
+    if document.url:  # the public address, from a sources.csv beside the document
+        graph.add((doc_iri, DCTERMS.source, URIRef(document.url)))
     graph.add((doc_iri, DCTERMS["format"], Literal(document.media_type)))
     graph.add((doc_iri, IKG.sha256, Literal(document.sha256)))
     graph.add((doc_iri, NIF.isString, Literal(document.text)))

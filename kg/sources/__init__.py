@@ -41,6 +41,8 @@ class Document:
     media_type: str
     title: str = ""
     page_starts: tuple[int, ...] = field(default=())
+    url: str = ""
+    """The document's public address, from a ``sources.csv`` or ``manifest.csv`` beside it."""
 
     def page_of(self, offset: int) -> int | None:
         """Return the 1-based PDF page holding ``offset``, or None for unpaged text."""
@@ -312,6 +314,55 @@ def file_sha256(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+SOURCE_LISTS = ("sources.csv", "manifest.csv")
+"""Files beside documents that give their public addresses: ``sources.csv`` with columns
+``document,source_url`` (``corpus/real/``), or a manifest with ``id`` and ``source_url``
+(``seeds/manifest.csv``). The first one present in a document's folder is used."""
+_URL = re.compile(r"^https?://\S+$")
+
+
+def _read_source_list(path: Path) -> dict[str, str]:
+    """Document id -> public address from one source list; a malformed list is one error line."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise KgError(f"{path}: cannot read the source list ({exc})") from exc
+    fields = set(rows[0]) if rows else set()
+    id_column = "document" if "document" in fields else "id"
+    if rows and (id_column not in fields or "source_url" not in fields):
+        raise KgError(f"{path}: a source list needs the columns document (or id) and source_url")
+    urls = {}
+    for number, row in enumerate(rows, start=2):
+        doc_id, url = (row.get(id_column) or "").strip(), (row.get("source_url") or "").strip()
+        if url and not _URL.match(url):
+            raise KgError(f"{path}: line {number}: {url!r} is not an http(s) address")
+        if doc_id and url:
+            urls[doc_id] = url
+    return urls
+
+
+_SOURCE_LISTS: dict[tuple[str, int], dict[str, str]] = {}
+
+
+def source_urls(folder: Path) -> dict[str, str]:
+    """The public addresses of the documents in ``folder`` (empty when it has no source list);
+    read once per list and modification time."""
+    for name in SOURCE_LISTS:
+        path = Path(folder) / name
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:
+            continue
+        key = (str(path.resolve()), mtime)
+        if key not in _SOURCE_LISTS:
+            _SOURCE_LISTS[key] = _read_source_list(path)
+        return _SOURCE_LISTS[key]
+    return {}
+
+
 def read_document(path: Path) -> Document:
     """Read one file into a :class:`Document`; raise :class:`KgError` naming the file."""
     path = Path(path)
@@ -339,13 +390,15 @@ def read_document(path: Path) -> Document:
         media_type=MEDIA_TYPES[suffix],
         title=title[:300],
         page_starts=page_starts,
+        url=source_urls(path.parent).get(path.stem, ""),
     )
 
 
 def iter_source_files(sources: list[Path]) -> Iterator[Path]:
     """Yield the readable-type files under ``sources`` (files or folders, recursively), sorted.
 
-    Symlinked folders are not followed, so a symlink loop cannot hang the walk.
+    Symlinked folders are not followed, so a symlink loop cannot hang the walk. A folder's
+    ``README`` (any suffix) describes the folder and is not a document; named as a file, it is read.
     """
     for source in sources:
         source = Path(source)
@@ -355,7 +408,7 @@ def iter_source_files(sources: list[Path]) -> Iterator[Path]:
                 dirs.sort()
                 for name in files:
                     candidate = Path(root) / name
-                    if candidate.suffix.lower() in READERS:
+                    if candidate.suffix.lower() in READERS and candidate.stem.lower() != "readme":
                         found.append(candidate)
             yield from sorted(found)
         elif source.exists() or source.is_symlink():

@@ -452,7 +452,10 @@ def push(
 def eval_(
     expected: Annotated[
         list[Path] | None,
-        typer.Argument(help="Expectation files or folders (default: seeds/expected)."),
+        typer.Argument(
+            help="Expectation files or folders, scored as one set (default: the seeds, the real "
+            "development set and the real held-out set, each on its own)."
+        ),
     ] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")
@@ -463,29 +466,20 @@ def eval_(
 ) -> None:
     """Score the extractor against hand-checked expectations: precision, recall, F1 per fact
     type. A measurement, not a gate: exit 1 only when an expectation file is malformed."""
-    from kg.evaluate import (
-        evaluate,
-        format_details,
-        format_documents,
-        format_table,
-        read_expectations,
-        write_json,
-    )
+    from kg.evaluate import DEFAULT_SETS, evaluate_sets, format_set, write_json
 
-    folders = expected or [Path("seeds/expected")]
+    sets = [("", tuple(expected))] if expected else list(DEFAULT_SETS)
     try:
-        result = evaluate([item for folder in folders for item in read_expectations(folder)])
+        results = evaluate_sets(sets)
         if json_out is not None:
-            write_json(result, json_out)
+            write_json(results[0].evaluation if expected else results, json_out)
     except (KgError, OSError) as exc:
         raise _fail(str(exc)) from None
-    for doc in result.documents:
-        if doc.error:
-            typer.echo(f"warning: {doc.document_id}: extractor failed ({doc.error})", err=True)
-    if details:
-        typer.echo(format_details(result) + "\n")
-    typer.echo(format_documents(result) + "\n")
-    typer.echo(format_table(result.totals, "by fact type: " + ", ".join(map(str, folders))))
+    for result in results:
+        for doc in result.evaluation.documents:
+            if doc.error:
+                typer.echo(f"warning: {doc.document_id}: extractor failed ({doc.error})", err=True)
+    typer.echo("\n\n".join(format_set(result, details) for result in results))
     if json_out is not None:
         typer.echo(f"wrote {json_out}")
 

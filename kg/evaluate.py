@@ -31,6 +31,7 @@ FACT_TYPES: tuple[str, ...] = (
     "partnership",
     "area",
     "kind",
+    "programme",
     "subject",
     "lead",
     "inspectorate",
@@ -66,6 +67,8 @@ LOOSE_TYPES = frozenset({"person"})
 KINDS = frozenset({"joint inspection", "progress review", "inspection"})
 GRADES = frozenset(
     {"excellent", "very-good", "good", "adequate", "satisfactory", "weak", "unsatisfactory"}
+    | {"very-effective", "effective", "effective-with-areas-for-improvement"}
+    | {"important-areas-of-weakness"}  # the adult support and protection effectiveness scale
 )
 POLARITIES = frozenset({"strength", "improvement"})
 UNCLASSIFIED = "unclassified"
@@ -330,6 +333,8 @@ def _check_themes(value: Any, where: str) -> list[str]:
 def _check_item(fact_type: str, item: Any, where: str) -> list[str]:
     """Problems with one expected fact of ``fact_type`` (empty when it is well formed)."""
     if fact_type in ("partnership", "area", "lead", "inspectorate", "mention"):
+        return _check_key(item, where)
+    if fact_type == "programme":
         return _check_key(item, where)
     if fact_type == "kind":
         if item not in KINDS:
@@ -621,6 +626,7 @@ def _extracted_facts(extraction: Extraction | None) -> dict[str, list[Any]]:
                 found[fact_type].append(normalise(entity.key))
         if inspection.kind:
             found["kind"].append(normalise(inspection.kind))
+        found["programme"] = [normalise(key) for key in _programme_keys(inspection)]
         if inspection.subject:
             found["subject"].append(normalise(inspection.subject))
         found["inspectorate"] = [normalise(e.key) for e in inspection.inspectorates]
@@ -665,6 +671,24 @@ def _extracted_facts(extraction: Extraction | None) -> dict[str, list[Any]]:
     found["mention"] = [normalise(m.entity.key) for m in extraction.mentions]
     found["quote"] = _unique(found["quote"])
     return found
+
+
+def _programme_keys(inspection: Any) -> list[str]:
+    """The inspection's programme keys: its ``programme`` (a key, a record with a ``key``, or a
+    sequence of either) once the extractor records one; none while it does not.
+
+    >>> from types import SimpleNamespace
+    >>> _programme_keys(SimpleNamespace(programme="justice-social-work-2018"))
+    ['justice-social-work-2018']
+    >>> _programme_keys(SimpleNamespace())
+    []
+    """
+    value = getattr(inspection, "programme", None)
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple | set | frozenset) else [value]
+    keys = [item if isinstance(item, str) else getattr(item, "key", None) for item in items]
+    return [key for key in keys if key]
 
 
 def _expected_simple(fact_type: str, values: Sequence[Any]) -> list[Any]:
@@ -840,13 +864,14 @@ def format_table(counts: Mapping[str, Counts], title: str = "") -> str:
 
 def format_documents(evaluation: Evaluation) -> str:
     """One line per document: its micro-averaged figures (and an extractor failure, if any)."""
-    header = f"{'document':<40}{'expected':>9}{'tp':>6}{'fp':>6}{'fn':>6}{'F1':>8}"
+    width = max([40, *(len(doc.document_id) + 2 for doc in evaluation.documents)])
+    header = f"{'document':<{width}}{'expected':>9}{'tp':>6}{'fp':>6}{'fn':>6}{'F1':>8}"
     lines = [header, "-" * len(header)]
     for doc in evaluation.documents:
         c = micro(doc.counts)
         note = f"  extractor failed: {doc.error}" if doc.error else ""
         lines.append(
-            f"{doc.document_id:<40}{c.expected:>9}{c.tp:>6}{c.fp:>6}{c.fn:>6}{c.f1:>8.3f}{note}"
+            f"{doc.document_id:<{width}}{c.expected:>9}{c.tp:>6}{c.fp:>6}{c.fn:>6}{c.f1:>8.3f}{note}"
         )
     return "\n".join(lines)
 
@@ -899,9 +924,76 @@ def evaluate(
     return Evaluation(tuple(scores))
 
 
-def write_json(evaluation: Evaluation, path: Path) -> Path:
-    """Write the evaluation's figures as JSON to ``path``."""
+def write_json(evaluation: Evaluation | Sequence[EvaluationSet], path: Path) -> Path:
+    """Write the figures as JSON to ``path``: one evaluation's (documents, types, micro), or
+    several sets' as ``{"sets": [{"name", "folders", documents, types, micro}, ...]}``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(evaluation.to_dict(), indent=2) + "\n", encoding="utf-8")
+    if isinstance(evaluation, Evaluation):
+        data = evaluation.to_dict()
+    else:
+        data = {"sets": [result.to_dict() for result in evaluation]}
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+# ---------------------------------------------------------------- sets measured separately
+
+DEFAULT_SETS: tuple[tuple[str, tuple[Path, ...]], ...] = (
+    ("seeds", (Path("seeds/expected"),)),
+    ("development (real corpus)", (Path("corpus/real/expected/dev"),)),
+    ("held-out (real corpus)", (Path("corpus/real/expected/heldout"),)),
+)
+"""What ``kg eval`` measures with no argument, each set scored and printed on its own: the
+seeds, the real development set (rules may be tuned on it) and the real held-out set (never
+tuned on). Folders are relative to the working directory, the repository's root."""
+
+
+@dataclass(frozen=True)
+class EvaluationSet:
+    """One named set of expectations (its folders) and its evaluation."""
+
+    name: str
+    folders: tuple[Path, ...]
+    evaluation: Evaluation
+
+    def to_dict(self) -> dict[str, Any]:
+        """The set's name and folders with its figures, for JSON."""
+        return {
+            "name": self.name,
+            "folders": [str(folder) for folder in self.folders],
+            **self.evaluation.to_dict(),
+        }
+
+
+def evaluate_sets(
+    sets: Sequence[tuple[str, Sequence[Path]]],
+    extract_fn: Callable[[Any], Extraction] | None = None,
+) -> list[EvaluationSet]:
+    """Score each named set on its own. Every expectation file of every set is read (and
+    refused if malformed) before the extractor runs on any document."""
+    read = [(name, tuple(map(Path, folders))) for name, folders in sets]
+    expectations = [
+        [e for folder in folders for e in read_expectations(folder)] for _, folders in read
+    ]
+    return [
+        EvaluationSet(name, folders, evaluate(items, extract_fn))
+        for (name, folders), items in zip(read, expectations, strict=True)
+    ]
+
+
+def format_set(result: EvaluationSet, details: bool = False) -> str:
+    """One set as ``kg eval`` prints it: a heading naming the set (when it has a name), every
+    missed and extra fact (``details``), one line per document, the table per fact type."""
+    folders = ", ".join(map(str, result.folders))
+    count = len(result.evaluation.documents)
+    parts = []
+    if result.name:
+        heading = f"{result.name}: {folders} ({count} document{'s' if count != 1 else ''})"
+        parts.append(f"{'=' * len(heading)}\n{heading}\n{'=' * len(heading)}")
+    if details:
+        parts.append(format_details(result.evaluation))
+    parts.append(format_documents(result.evaluation))
+    title = f"{result.name} by fact type: {folders}" if result.name else f"by fact type: {folders}"
+    parts.append(format_table(result.evaluation.totals, title))
+    return "\n\n".join(parts)

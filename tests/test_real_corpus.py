@@ -99,6 +99,8 @@ def test_a_seed_style_manifest_gives_addresses_too(tmp_path):
     )
     assert read_document(tmp_path / "doc.txt").url == "https://example.org/doc"
     assert read_document(ROOT / "seeds" / "000_7cc63730632ce016.txt").url == ""  # column empty
+    (tmp_path / "manifest.csv").write_text("id,file,format\ndoc,doc.txt,txt\n", encoding="utf-8")
+    assert read_document(tmp_path / "doc.txt").url == ""  # the benchmark corpus's manifest
 
 
 @pytest.mark.parametrize(

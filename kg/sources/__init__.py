@@ -317,7 +317,8 @@ def file_sha256(path: Path) -> str | None:
 SOURCE_LISTS = ("sources.csv", "manifest.csv")
 """Files beside documents that give their public addresses: ``sources.csv`` with columns
 ``document,source_url`` (``corpus/real/``), or a manifest with ``id`` and ``source_url``
-(``seeds/manifest.csv``). The first one present in a document's folder is used."""
+(``seeds/manifest.csv``). The first one present in a document's folder is used; a manifest
+without a ``source_url`` column (the benchmark corpus's) gives no addresses."""
 _URL = re.compile(r"^https?://\S+$")
 
 
@@ -332,6 +333,8 @@ def _read_source_list(path: Path) -> dict[str, str]:
         raise KgError(f"{path}: cannot read the source list ({exc})") from exc
     fields = set(rows[0]) if rows else set()
     id_column = "document" if "document" in fields else "id"
+    if path.name != "sources.csv" and "source_url" not in fields:
+        return {}  # a manifest without addresses (the benchmark corpus's): nothing to record
     if rows and (id_column not in fields or "source_url" not in fields):
         raise KgError(f"{path}: a source list needs the columns document (or id) and source_url")
     urls = {}
@@ -344,19 +347,19 @@ def _read_source_list(path: Path) -> dict[str, str]:
     return urls
 
 
-_SOURCE_LISTS: dict[tuple[str, int], dict[str, str]] = {}
+_SOURCE_LISTS: dict[tuple[str, int, int], dict[str, str]] = {}
 
 
 def source_urls(folder: Path) -> dict[str, str]:
     """The public addresses of the documents in ``folder`` (empty when it has no source list);
-    read once per list and modification time."""
+    read once per list, modification time and size."""
     for name in SOURCE_LISTS:
         path = Path(folder) / name
         try:
-            mtime = path.stat().st_mtime_ns
+            info = path.stat()
         except OSError:
             continue
-        key = (str(path.resolve()), mtime)
+        key = (str(path.resolve()), info.st_mtime_ns, info.st_size)
         if key not in _SOURCE_LISTS:
             _SOURCE_LISTS[key] = _read_source_list(path)
         return _SOURCE_LISTS[key]

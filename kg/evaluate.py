@@ -31,6 +31,7 @@ FACT_TYPES: tuple[str, ...] = (
     "partnership",
     "area",
     "kind",
+    "programme",
     "subject",
     "lead",
     "inspectorate",
@@ -329,7 +330,7 @@ def _check_themes(value: Any, where: str) -> list[str]:
 
 def _check_item(fact_type: str, item: Any, where: str) -> list[str]:
     """Problems with one expected fact of ``fact_type`` (empty when it is well formed)."""
-    if fact_type in ("partnership", "area", "lead", "inspectorate", "mention"):
+    if fact_type in ("partnership", "area", "lead", "inspectorate", "mention", "programme"):
         return _check_key(item, where)
     if fact_type == "kind":
         if item not in KINDS:
@@ -621,6 +622,8 @@ def _extracted_facts(extraction: Extraction | None) -> dict[str, list[Any]]:
                 found[fact_type].append(normalise(entity.key))
         if inspection.kind:
             found["kind"].append(normalise(inspection.kind))
+        if inspection.programme:
+            found["programme"].append(normalise(inspection.programme))
         if inspection.subject:
             found["subject"].append(normalise(inspection.subject))
         found["inspectorate"] = [normalise(e.key) for e in inspection.inspectorates]

@@ -30,7 +30,8 @@ def store(tmp_path_factory) -> Store:
     """The seeds, the development-corpus fixtures and the effectiveness fixture, built."""
     path = tmp_path_factory.mktemp("programmes") / "store"
     built = Store(path)
-    report = build([ROOT / "seeds", DEV, SCALES], built)
+    highland = ROOT / "tests" / "fixtures" / "docs" / "highland_progress_review.md"
+    report = build([ROOT / "seeds", DEV, SCALES, highland], built)
     assert report.failed == []
     return built
 
@@ -145,7 +146,50 @@ def test_one_name_two_bodies_resolved_by_year() -> None:
     assert match_label("SWIA").key == "social-work-inspection-agency"
 
 
+@pytest.mark.parametrize(
+    ("name", "starts", "themes"),
+    [
+        ("east_lothian_ci_older_people", "The partnership needed to effect", {"delayed-discharge"}),
+        (
+            "east_lothian_ci_older_people",
+            "Support to unpaid carers",
+            {"carers", "self-directed-support"},
+        ),
+        (
+            "east_lothian_ci_older_people",
+            "As a consequence of the partnership",
+            {"outcomes-for-adults"},
+        ),
+        (
+            "aberdeen_city_council_adult_support_protection_2022",
+            "There was effective communication",
+            {"adult-protection", "risk-assessment-and-planning"},
+        ),
+        (
+            "midlothian_ci_adult_support_protection",
+            "Interagency referral discussion",
+            {"inquiries-and-investigations"},
+        ),
+    ],
+)
+def test_adult_and_older_people_findings_are_classified(
+    name: str, starts: str, themes: set
+) -> None:
+    found = extraction(DEV / f"{name}.txt")
+    finding = next(f for f in found.findings if f.text.startswith(starts))
+    assert themes <= set(finding.themes)
+
+
 # ---------------------------------------------------------------- competency queries
+
+
+def test_chronologies_for_children_or_adults_is_one_query(store: Store) -> None:
+    """'Which partnerships were told about their chronologies, for children or adults?'"""
+    found = [r for r in rows(store, "findings") if r["theme"] == "chronologies"]
+    assert {(r["partnership"], r["polarity"]) for r in found} == {
+        ("Falkirk Community Planning Partnership", "improvement"),  # adult support and protection
+        ("Highland Community Planning Partnership", "strength"),  # children's services
+    }
 
 
 def test_inspections_per_programme_and_year(store: Store) -> None:

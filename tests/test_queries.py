@@ -237,7 +237,9 @@ MODEL = (
 <theme/poverty> a ikg:Theme, skos:Concept ; skos:prefLabel "poverty"@en .
 <grade/good> a ikg:Grade, skos:Concept ; skos:prefLabel "Good"@en ; skos:notation 4 .
 <grade-count/p1/2017/good> a ikg:GradeCount ; ikg:grade <grade/good> ;
+    ikg:scale <scheme/six-point-scale> ;
     ikg:count "5"^^xsd:positiveInteger ; ikg:evidence <document/d1#char=4,14> .
+<scheme/six-point-scale> a ikg:EvaluationScale ; skos:prefLabel "six-point scale" .
 <indicator/leadership> a ikg:QualityIndicator, skos:Concept ; skos:prefLabel "Leadership"@en .
 <evaluation/p1/2017/leadership> a ikg:Evaluation ; ikg:indicator <indicator/leadership> ;
     ikg:grade <grade/good> ; ikg:evidence <document/d1#char=4,14> .
@@ -254,10 +256,22 @@ ikg:NHSBoard rdfs:subClassOf ikg:Agency ; rdfs:label "NHS board"@en .
 def test_queries_on_the_data_model() -> None:
     store = _tiny_store(MODEL)
     assert _rows(store, "grade_profile") == [
-        {"partnership": "P One", "grade": "good", "count": "5", "document": "d1"}
+        {
+            "partnership": "P One",
+            "grade": "good",
+            "count": "5",
+            "document": "d1",
+            "scale": "six-point scale",
+        }
     ]
-    assert _rows(store, "indicator_grades") == [
-        {"partnership": "P One", "indicator": "Leadership", "grade": "good", "document": "d1"}
+    assert _rows(store, "indicator_grades") == [  # a grade written before scales: no scale
+        {
+            "partnership": "P One",
+            "indicator": "Leadership",
+            "grade": "good",
+            "document": "d1",
+            "scale": None,
+        }
     ]
     members = _rows(store, "partnership_members")
     assert {"partnership": "P One", "agency": "NHS X", "agencyType": "NHS board"} in members

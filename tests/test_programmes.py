@@ -287,3 +287,27 @@ def test_the_whole_shared_corpus_and_the_seeds_validate(tmp_path: Path) -> None:
     assert result.errors == (), [v.line() for v in result.errors]
     assert result.conforms, result.summary()
     assert time.perf_counter() - started < 300
+
+
+def test_shapes_catch_two_programmes_and_a_scale_that_is_no_scale() -> None:
+    from rdflib import Graph, Literal
+    from rdflib.namespace import RDF
+
+    from kg.namespace import IKG, mint_iri
+    from kg.reason import validate_shacl
+
+    graph = Graph()
+    inspection = mint_iri("inspection", "falkirk", "2023")
+    graph.add((inspection, RDF.type, IKG.JointInspection))
+    for key in ("adult-support-and-protection-2020", "adult-support-and-protection-2023"):
+        graph.add((mint_iri("programme", key), RDF.type, IKG.Programme))
+        graph.add((inspection, IKG.programme, mint_iri("programme", key)))
+    tally = mint_iri("grade-count", "falkirk", "2023", "good")
+    graph.add((tally, RDF.type, IKG.GradeCount))
+    graph.add((tally, IKG.grade, mint_iri("grade", "good")))
+    graph.add((mint_iri("grade", "good"), RDF.type, IKG.Grade))
+    graph.add((tally, IKG.count, Literal(2)))
+    graph.add((tally, IKG.scale, mint_iri("theme", "carers")))  # not an evaluation scale
+    found = {(v.focus, v.path) for v in validate_shacl(graph) if v.is_error}
+    assert (str(inspection), "ikg:programme") in found
+    assert (str(tally), "ikg:scale") in found

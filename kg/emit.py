@@ -19,9 +19,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
 
 from kg import EXTRACTOR_VERSION
-from kg.extract.gazetteer import by_kind_key, read_body_changes, read_reference
+from kg.extract.gazetteer import by_kind_key, read_body_changes, read_body_names, read_reference
 from kg.extract.records import Entity, Evidence, Extraction
-from kg.namespace import IKG, NIF, SGS, WD, bind_prefixes, mint_iri, slugify
+from kg.namespace import IKG, NIF, SCHEMA, SGS, SKOSXL, WD, bind_prefixes, mint_iri, slugify
 from kg.resources import resource_dir
 from kg.sources import Document
 
@@ -390,6 +390,17 @@ def _add_body_changes(graph: Graph) -> None:
             graph.add((body, ORG.resultedFrom, event))
             if key not in change.original:
                 founded[key] = change.date
+    for used in read_body_names():
+        body = entity_iri(index[("inspectorate", used.key)].entity)
+        label = mint_iri("name", used.key, used.name)
+        graph.add((body, SKOSXL.altLabel, label))
+        graph.add((label, RDF.type, SKOSXL.Label))
+        graph.add((label, SKOSXL.literalForm, Literal(used.name)))
+        graph.add((label, DCTERMS.source, URIRef(used.source)))
+        if used.start:
+            graph.add((label, SCHEMA.startDate, Literal(used.start, datatype=XSD.date)))
+        if used.end:
+            graph.add((label, SCHEMA.endDate, Literal(used.end, datatype=XSD.date)))
     for key, date in founded.items():
         body = entity_iri(index[("inspectorate", key)].entity)
         graph.add((body, IKG.foundingDate, Literal(date, datatype=XSD.date)))

@@ -21,6 +21,7 @@ NIF = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#
 SCHEMA = Namespace("https://schema.org/")
 WD = Namespace("http://www.wikidata.org/entity/")
 SGS = Namespace("http://statistics.gov.scot/id/statistical-geography/")
+SKOSXL = Namespace("http://www.w3.org/2008/05/skos-xl#")
 
 
 class IKG(DefinedNamespace):
@@ -130,6 +131,7 @@ PREFIXES = {
     "rdfs": RDFS,
     "schema": SCHEMA,
     "skos": SKOS,
+    "skosxl": SKOSXL,
     "xsd": XSD,
     "wd": WD,
 }

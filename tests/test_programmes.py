@@ -260,6 +260,11 @@ def test_bodies_under_their_names_and_changes(store: Store) -> None:
     assert (hmie["founded"], hmie["dissolved"]) == ("2001-04-01", "2011-07-01")
     assert "2011-07-01: Education Scotland" in hmie["successors"]
     assert "Her Majesty's Inspectorate of Education" in hmie["otherNames"]
+    hmics = bodies["HM Inspectorate of Constabulary in Scotland"]
+    assert set(hmics["namesInUse"].split("; ")) == {
+        "Her Majesty's Inspectorate of Constabulary in Scotland (/2022-09-08)",
+        "His Majesty's Inspectorate of Constabulary in Scotland (2022-09-08/)",
+    }
     assert bodies["Education Scotland"]["successors"] == (
         "2025-08-06: HM Inspectorate of Education in Scotland"
     )

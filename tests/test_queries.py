@@ -39,7 +39,7 @@ CONTRACT = {
     "partnership_evaluations": (
         "partnership date inspection programme scale indicator grade rank count document"
     ),
-    "body_names": "body otherNames founded dissolved predecessors successors",
+    "body_names": "body otherNames namesInUse founded dissolved predecessors successors",
     "inspected_by": (
         "area year inspection programme inspectorate otherNames founded dissolved existed "
         "successors"

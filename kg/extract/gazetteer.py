@@ -80,6 +80,34 @@ def read_body_changes() -> tuple[BodyChange, ...]:
     return tuple(changes)
 
 
+@dataclass(frozen=True)
+class BodyName:
+    """One row of ``kg/data/body_names.csv``: a name a body bore, and when (ISO dates)."""
+
+    key: str
+    name: str
+    start: str | None
+    end: str | None
+    source: str
+
+
+@lru_cache(maxsize=1)
+def read_body_names() -> tuple[BodyName, ...]:
+    """Read ``kg/data/body_names.csv``; a key that is not an inspectorate's is an error."""
+    from kg.errors import KgError
+
+    known = {k.entity.key for k in read_reference() if k.entity.kind == "inspectorate"}
+    path = data_path("body_names.csv")
+    names = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            if row["key"] not in known or not row["source"]:
+                raise KgError(f"{path}:{line}: needs an inspectorate's key and a source")
+            start, end = row["from"] or None, row["to"] or None
+            names.append(BodyName(row["key"], row["name"], start, end, row["source"]))
+    return tuple(names)
+
+
 def body_lifetimes() -> dict[str, tuple[str | None, str | None]]:
     """Each changed inspectorate's (founding, dissolution) dates from its change events."""
     lifetimes: dict[str, tuple[str | None, str | None]] = {}

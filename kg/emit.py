@@ -19,9 +19,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
 
 from kg import EXTRACTOR_VERSION
-from kg.extract.gazetteer import by_kind_key, read_reference
+from kg.extract.gazetteer import by_kind_key, read_body_changes, read_body_names, read_reference
 from kg.extract.records import Entity, Evidence, Extraction
-from kg.namespace import IKG, NIF, SGS, WD, bind_prefixes, mint_iri, slugify
+from kg.namespace import IKG, NIF, SCHEMA, SGS, SKOSXL, WD, bind_prefixes, mint_iri, slugify
+from kg.resources import resource_dir
 from kg.sources import Document
 
 KIND_CLASS = {
@@ -167,6 +168,10 @@ def to_graph(document: Document, extraction: Extraction) -> Triples:
             graph.add((insp_iri, IKG.leadInspectorate, _add_entity(graph, inspection.lead)))
         for inspectorate in {inspection.lead, *inspection.inspectorates} - {None}:
             graph.add((insp_iri, IKG.participatingInspectorate, _add_entity(graph, inspectorate)))
+        if inspection.programme:
+            programme = mint_iri("programme", inspection.programme)
+            graph.add((programme, RDF.type, IKG.Programme))
+            graph.add((insp_iri, IKG.programme, programme))
         if inspection.subject:
             subject = mint_iri("subject", inspection.subject)
             graph.add((subject, RDF.type, SKOS.Concept))
@@ -204,6 +209,8 @@ def to_graph(document: Document, extraction: Extraction) -> Triples:
                 tally.evidence,
             )
             graph.add((iri, IKG.grade, mint_iri("grade", tally.grade)))
+            if tally.scale:
+                graph.add((iri, IKG.scale, mint_iri("scheme", tally.scale)))
             graph.add((iri, IKG.count, Literal(tally.count, datatype=XSD.positiveInteger)))
             graph.add((insp_iri, IKG.gradeCount, iri))
         for graded in extraction.indicator_grades:
@@ -218,6 +225,8 @@ def to_graph(document: Document, extraction: Extraction) -> Triples:
             graph.add((indicator, RDF.type, IKG.QualityIndicator))
             graph.add((iri, IKG.indicator, indicator))
             graph.add((iri, IKG.grade, mint_iri("grade", graded.grade)))
+            if graded.scale:
+                graph.add((iri, IKG.scale, mint_iri("scheme", graded.scale)))
             graph.add((insp_iri, IKG.evaluation, iri))
         for finding in extraction.findings:
             ev = finding.evidence
@@ -332,8 +341,11 @@ def provenance_graph(document: Document, graph_name: URIRef, when: datetime) -> 
 
 
 def reference_graph() -> Graph:
-    """The reference data as RDF: known bodies with types, labels, areas and external links."""
+    """The reference data as RDF: known bodies with types, labels, areas and external links,
+    their changes over time (ORG change events), and the programmes of ``programmes.ttl``."""
     graph = bind_prefixes(Graph())
+    graph.parse(resource_dir("ontology") / "programmes.ttl", format="turtle")
+    _add_body_changes(graph)
     index = by_kind_key()
     for known in read_reference():
         entity = known.entity
@@ -354,3 +366,46 @@ def reference_graph() -> Graph:
         if known.wikidata:
             graph.add((iri, IKG.wikidata, WD[known.wikidata]))
     return graph
+
+
+def _add_body_changes(graph: Graph) -> None:
+    """``kg/data/body_changes.csv`` as W3C ORG change events, with each body's founding and
+    dissolution dates derived from them (a body both original and resulting continues)."""
+    index = by_kind_key()
+    founded: dict[str, str] = {}
+    dissolved: dict[str, str] = {}
+    for change in read_body_changes():
+        event = mint_iri("change", change.event)
+        graph.add((event, RDF.type, ORG.ChangeEvent))
+        graph.add((event, RDFS.label, Literal(change.label)))
+        graph.add((event, DCTERMS.date, Literal(change.date, datatype=XSD.date)))
+        graph.add((event, DCTERMS.source, URIRef(change.source)))
+        for key in change.original:
+            body = entity_iri(index[("inspectorate", key)].entity)
+            graph.add((event, ORG.originalOrganization, body))
+            graph.add((body, ORG.changedBy, event))
+            if key not in change.resulting:
+                dissolved[key] = change.date
+        for key in change.resulting:
+            body = entity_iri(index[("inspectorate", key)].entity)
+            graph.add((event, ORG.resultingOrganization, body))
+            graph.add((body, ORG.resultedFrom, event))
+            if key not in change.original:
+                founded[key] = change.date
+    for used in read_body_names():
+        body = entity_iri(index[("inspectorate", used.key)].entity)
+        label = mint_iri("name", used.key, used.name)
+        graph.add((body, SKOSXL.altLabel, label))
+        graph.add((label, RDF.type, SKOSXL.Label))
+        graph.add((label, SKOSXL.literalForm, Literal(used.name)))
+        graph.add((label, DCTERMS.source, URIRef(used.source)))
+        if used.start:
+            graph.add((label, SCHEMA.startDate, Literal(used.start, datatype=XSD.date)))
+        if used.end:
+            graph.add((label, SCHEMA.endDate, Literal(used.end, datatype=XSD.date)))
+    for key, date in founded.items():
+        body = entity_iri(index[("inspectorate", key)].entity)
+        graph.add((body, IKG.foundingDate, Literal(date, datatype=XSD.date)))
+    for key, date in dissolved.items():
+        body = entity_iri(index[("inspectorate", key)].entity)
+        graph.add((body, IKG.dissolutionDate, Literal(date, datatype=XSD.date)))

@@ -332,9 +332,7 @@ def _check_themes(value: Any, where: str) -> list[str]:
 
 def _check_item(fact_type: str, item: Any, where: str) -> list[str]:
     """Problems with one expected fact of ``fact_type`` (empty when it is well formed)."""
-    if fact_type in ("partnership", "area", "lead", "inspectorate", "mention"):
-        return _check_key(item, where)
-    if fact_type == "programme":
+    if fact_type in ("partnership", "area", "lead", "inspectorate", "mention", "programme"):
         return _check_key(item, where)
     if fact_type == "kind":
         if item not in KINDS:
@@ -626,7 +624,8 @@ def _extracted_facts(extraction: Extraction | None) -> dict[str, list[Any]]:
                 found[fact_type].append(normalise(entity.key))
         if inspection.kind:
             found["kind"].append(normalise(inspection.kind))
-        found["programme"] = [normalise(key) for key in _programme_keys(inspection)]
+        if inspection.programme:
+            found["programme"].append(normalise(inspection.programme))
         if inspection.subject:
             found["subject"].append(normalise(inspection.subject))
         found["inspectorate"] = [normalise(e.key) for e in inspection.inspectorates]
@@ -672,23 +671,6 @@ def _extracted_facts(extraction: Extraction | None) -> dict[str, list[Any]]:
     found["quote"] = _unique(found["quote"])
     return found
 
-
-def _programme_keys(inspection: Any) -> list[str]:
-    """The inspection's programme keys: its ``programme`` (a key, a record with a ``key``, or a
-    sequence of either) once the extractor records one; none while it does not.
-
-    >>> from types import SimpleNamespace
-    >>> _programme_keys(SimpleNamespace(programme="justice-social-work-2018"))
-    ['justice-social-work-2018']
-    >>> _programme_keys(SimpleNamespace())
-    []
-    """
-    value = getattr(inspection, "programme", None)
-    if value is None:
-        return []
-    items = value if isinstance(value, list | tuple | set | frozenset) else [value]
-    keys = [item if isinstance(item, str) else getattr(item, "key", None) for item in items]
-    return [key for key in keys if key]
 
 
 def _expected_simple(fact_type: str, values: Sequence[Any]) -> list[Any]:

@@ -21,6 +21,7 @@ NIF = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#
 SCHEMA = Namespace("https://schema.org/")
 WD = Namespace("http://www.wikidata.org/entity/")
 SGS = Namespace("http://statistics.gov.scot/id/statistical-geography/")
+SKOSXL = Namespace("http://www.w3.org/2008/05/skos-xl#")
 
 
 class IKG(DefinedNamespace):
@@ -34,11 +35,14 @@ class IKG(DefinedNamespace):
     Amount: URIRef
     AreaForImprovement: URIRef
     BusinessBody: URIRef
+    ChiefOfficersGroup: URIRef
     College: URIRef
+    CommunityJusticePartnership: URIRef
     Council: URIRef
     CouncilArea: URIRef
     Document: URIRef
     Evaluation: URIRef
+    EvaluationScale: URIRef
     Finding: URIRef
     FireAndRescueService: URIRef
     GoodPracticeExample: URIRef
@@ -48,6 +52,7 @@ class IKG(DefinedNamespace):
     HealthAndSocialCarePartnership: URIRef
     Inspection: URIRef
     Inspectorate: URIRef
+    IntegrationJointBoard: URIRef
     JointInspection: URIRef
     MultiAgencyInspection: URIRef
     NHSBoard: URIRef
@@ -57,13 +62,16 @@ class IKG(DefinedNamespace):
     PoliceService: URIRef
     PostHolding: URIRef
     PressRelease: URIRef
+    Programme: URIRef
     ProgressReview: URIRef
+    ProtectionCommittee: URIRef
     QualityIndicator: URIRef
     Quotation: URIRef
     Report: URIRef
     Strength: URIRef
     Theme: URIRef
     ThirdSectorBody: URIRef
+    ThirdSectorInterface: URIRef
     # properties
     amount: URIRef
     area: URIRef
@@ -71,12 +79,15 @@ class IKG(DefinedNamespace):
     count: URIRef
     counts: URIRef
     describedIn: URIRef
+    dissolutionDate: URIRef
     evaluation: URIRef
+    evaluationScale: URIRef
     evidence: URIRef
     extractorVersion: URIRef
     fieldworkEnd: URIRef
     fieldworkStart: URIRef
     finding: URIRef
+    foundingDate: URIRef
     fullReport: URIRef
     grade: URIRef
     gradeCount: URIRef
@@ -86,6 +97,7 @@ class IKG(DefinedNamespace):
     improvementCount: URIRef
     indicator: URIRef
     indicatorCount: URIRef
+    indicatorFramework: URIRef
     inspected: URIRef
     inspectionCount: URIRef
     leadInspectorate: URIRef
@@ -95,6 +107,9 @@ class IKG(DefinedNamespace):
     partnershipList: URIRef
     post: URIRef
     previousInspection: URIRef
+    programme: URIRef
+    programmeInspectorate: URIRef
+    scale: URIRef
     servicesFor: URIRef
     sha256: URIRef
     spokeAs: URIRef
@@ -102,7 +117,6 @@ class IKG(DefinedNamespace):
     strengthCount: URIRef
     theme: URIRef
     wikidata: URIRef
-
 
 PREFIXES = {
     "ikg": IKG._NS,
@@ -117,6 +131,7 @@ PREFIXES = {
     "rdfs": RDFS,
     "schema": SCHEMA,
     "skos": SKOS,
+    "skosxl": SKOSXL,
     "xsd": XSD,
     "wd": WD,
 }

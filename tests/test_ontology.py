@@ -51,7 +51,9 @@ def own_terms(graph: Graph) -> set[URIRef]:
     }
 
 
-@pytest.mark.parametrize("name", ["inspection.ttl", "themes.ttl", "grades.ttl", "shapes.ttl"])
+@pytest.mark.parametrize(
+    "name", ["inspection.ttl", "themes.ttl", "grades.ttl", "shapes.ttl", "programmes.ttl"]
+)
 def test_ontology_file_parses(name: str) -> None:
     graph = Graph().parse(ONTOLOGY / name)
     assert len(graph) > 20
@@ -155,6 +157,36 @@ def test_grade_scheme_has_six_ordered_notations(grades: Graph) -> None:
         assert grade == DATA["grade/" + slugify(str(grades.value(grade, SKOS.prefLabel)))]
 
 
+@pytest.mark.parametrize(
+    ("scheme", "labels"),
+    [
+        (
+            "older-six-point-scale",
+            ["unsatisfactory", "weak", "satisfactory", "good", "very good", "excellent"],
+        ),
+        (
+            "effectiveness-scale",
+            [
+                "important areas of weakness",
+                "effective with areas for improvement",
+                "effective",
+                "very effective",
+            ],
+        ),
+    ],
+)
+def test_every_scale_is_an_ordered_scheme(grades: Graph, scheme: str, labels: list[str]) -> None:
+    """The older scale holds its own 'satisfactory' (not 'adequate'); every scale's grades are
+    ordered by integer notations 1..n and the scheme is typed an evaluation scale."""
+    iri = DATA["scheme/" + scheme]
+    assert (iri, RDF.type, IKG.EvaluationScale) in grades
+    members = list(grades.subjects(SKOS.inScheme, iri))
+    ordered = sorted(members, key=lambda g: grades.value(g, SKOS.notation).toPython())
+    assert [str(grades.value(g, SKOS.prefLabel)) for g in ordered] == labels
+    notations = [grades.value(g, SKOS.notation).toPython() for g in ordered]
+    assert notations == list(range(1, len(labels) + 1))
+
+
 def test_satisfactory_is_the_older_adequate(grades: Graph) -> None:
     satisfactory = DATA["grade/satisfactory"]
     assert grades.value(satisfactory, SKOS.notation).toPython() == 3
@@ -162,13 +194,16 @@ def test_satisfactory_is_the_older_adequate(grades: Graph) -> None:
 
 
 def test_quality_indicators_are_slugged_concepts(grades: Graph) -> None:
-    scheme = DATA["scheme/quality-indicators"]
+    schemes = {
+        DATA["scheme/quality-indicators"],
+        DATA["scheme/adult-support-and-protection-indicators"],
+    }
     indicators = set(grades.subjects(RDF.type, IKG.QualityIndicator))
     assert len(indicators) >= 13
     for indicator in indicators:
         label = grades.value(indicator, SKOS.prefLabel)
         assert indicator == DATA["indicator/" + slugify(str(label))]
-        assert (indicator, SKOS.inScheme, scheme) in grades
+        assert set(grades.objects(indicator, SKOS.inScheme)) & schemes
         assert (indicator, RDF.type, SKOS.Concept) in grades
     participation = "participation of children, young people, families and other stakeholders"
     assert DATA["indicator/" + slugify(participation)] in indicators
@@ -178,7 +213,8 @@ def test_inspectorates_are_declared_different(grades: Graph) -> None:
     node = next(grades.subjects(RDF.type, OWL.AllDifferent))
     members = set(grades.items(grades.value(node, OWL.distinctMembers)))
     assert DATA["inspectorate/care-inspectorate"] in members
-    assert len(members) == 4
+    assert DATA["inspectorate/hm-inspectorate-of-education"] in members
+    assert len(members) == 8
 
 
 def trigger_phrases(themes: Graph, theme: URIRef) -> set[str]:
@@ -291,3 +327,46 @@ def test_no_trigger_phrase_belongs_to_two_concepts(name: str, kind: str, tmp_pat
     message = str(error.value)
     assert message.startswith(f"{copy}: trigger phrase {phrase!r}")
     assert first in message and other in message and "\n" not in message
+
+
+def test_programmes_carry_the_spec_keys_with_years_subject_framework_scale_and_bodies() -> None:
+    """Every programme key of the shared specification is a concept of id:scheme/programmes
+    with its years, subject, framework, scale and participating inspectorates."""
+    from rdflib.namespace import DCTERMS
+
+    from kg.namespace import SCHEMA
+
+    graph = Graph().parse(ONTOLOGY / "programmes.ttl")
+    graph += Graph().parse(ONTOLOGY / "grades.ttl")
+    keys = {
+        "services-to-protect-children-2005": ("2005", "children and young people"),
+        "services-to-protect-children-2009": ("2009", "children and young people"),
+        "services-for-children-and-young-people-2012": ("2012", "children and young people"),
+        "children-in-need-of-care-and-protection-2018": (
+            "2018",
+            "children in need of care and protection",
+        ),
+        "children-at-risk-of-harm-2021": ("2021", "children at risk of harm"),
+        "compulsory-supervision-orders-at-home-2024": (
+            "2024",
+            "children on compulsory supervision orders at home",
+        ),
+        "adult-support-and-protection-2017": ("2017", "adult support and protection"),
+        "adult-support-and-protection-2020": ("2020", "adult support and protection"),
+        "adult-support-and-protection-2023": ("2023", "adult support and protection"),
+        "services-for-older-people-2012": ("2012", "older people"),
+        "adult-services-2017": ("2017", "adults"),
+        "justice-social-work-2018": ("2018", "justice social work"),
+    }
+    for key, (start, subject) in keys.items():
+        programme = DATA["programme/" + key]
+        assert (programme, RDF.type, IKG.Programme) in graph, key
+        assert (programme, SKOS.inScheme, DATA["scheme/programmes"]) in graph
+        assert str(graph.value(programme, SCHEMA.startDate)) == start
+        assert str(graph.value(graph.value(programme, DCTERMS.subject), SKOS.prefLabel)) == subject
+        scale = graph.value(programme, IKG.evaluationScale)
+        assert (scale, RDF.type, IKG.EvaluationScale) in graph, key
+        assert graph.value(programme, IKG.indicatorFramework) is not None
+        assert len(set(graph.objects(programme, IKG.programmeInspectorate))) >= 1
+    scale = graph.value(DATA["programme/adult-support-and-protection-2020"], IKG.evaluationScale)
+    assert scale == DATA["scheme/effectiveness-scale"]

@@ -19,11 +19,11 @@ QC_FILES = sorted((QUERIES / "qc").glob("*.rq"))
 # Copied from DESIGN.md, "Competency queries": file name -> output variables, in order.
 CONTRACT = {
     "inspections": (
-        "inspection partnership area gss lead inspectorates kind subject fieldworkStart "
-        "fieldworkEnd published document"
+        "inspection partnership area gss lead inspectorates kind subject programme "
+        "fieldworkStart fieldworkEnd published document"
     ),
-    "grade_profile": "partnership grade count document",
-    "indicator_grades": "partnership indicator grade document",
+    "grade_profile": "partnership grade count document scale",
+    "indicator_grades": "partnership indicator grade document scale",
     "partnership_members": "partnership agency agencyType",
     "shared_agencies": "agency partnerships partnershipList",
     "officials": "person honorific role organisation document quote",
@@ -34,6 +34,16 @@ CONTRACT = {
     "co_inspection": "inspectorateA inspectorateB inspections",
     "external_links": "entity label wikidata gss statsGovScot",
     "evidence": "subject predicate object document evidence",
+    # issue 13: programmes, scales and bodies over time
+    "programme_inspections": "programme key year inspections progressReviews partnershipList",
+    "partnership_evaluations": (
+        "partnership date inspection programme scale indicator grade rank count document"
+    ),
+    "body_names": "body otherNames namesInUse founded dissolved predecessors successors",
+    "inspected_by": (
+        "area year inspection programme inspectorate otherNames founded dissolved existed "
+        "successors"
+    ),
 }
 QC_VARIABLES = ["entity", "property", "value"]
 # Derivations kg build runs into graph/summary: file name -> output variables.
@@ -48,6 +58,12 @@ EXAMPLE_PARAMS = {
     "inspections": INVERCLYDE,
     "officials": {"person": "Stephen McCabe", "document": "001_11b822338e92b3cf"},
     "post_holders": {"organisation": "Care Inspectorate", "person": "Karen Reid"},
+    "programme_inspections": {
+        "programme": "joint inspections of services for children and young people"
+    },
+    "partnership_evaluations": {"partnership": "Inverclyde Alliance"},
+    "body_names": {"body": "Care Inspectorate"},
+    "inspected_by": {"area": "Inverclyde"},
 }
 # The listings whose parameters narrow them to rows with that value in the same column.
 NARROWING = [
@@ -221,7 +237,9 @@ MODEL = (
 <theme/poverty> a ikg:Theme, skos:Concept ; skos:prefLabel "poverty"@en .
 <grade/good> a ikg:Grade, skos:Concept ; skos:prefLabel "Good"@en ; skos:notation 4 .
 <grade-count/p1/2017/good> a ikg:GradeCount ; ikg:grade <grade/good> ;
+    ikg:scale <scheme/six-point-scale> ;
     ikg:count "5"^^xsd:positiveInteger ; ikg:evidence <document/d1#char=4,14> .
+<scheme/six-point-scale> a ikg:EvaluationScale ; skos:prefLabel "six-point scale" .
 <indicator/leadership> a ikg:QualityIndicator, skos:Concept ; skos:prefLabel "Leadership"@en .
 <evaluation/p1/2017/leadership> a ikg:Evaluation ; ikg:indicator <indicator/leadership> ;
     ikg:grade <grade/good> ; ikg:evidence <document/d1#char=4,14> .
@@ -238,10 +256,22 @@ ikg:NHSBoard rdfs:subClassOf ikg:Agency ; rdfs:label "NHS board"@en .
 def test_queries_on_the_data_model() -> None:
     store = _tiny_store(MODEL)
     assert _rows(store, "grade_profile") == [
-        {"partnership": "P One", "grade": "good", "count": "5", "document": "d1"}
+        {
+            "partnership": "P One",
+            "grade": "good",
+            "count": "5",
+            "document": "d1",
+            "scale": "six-point scale",
+        }
     ]
-    assert _rows(store, "indicator_grades") == [
-        {"partnership": "P One", "indicator": "Leadership", "grade": "good", "document": "d1"}
+    assert _rows(store, "indicator_grades") == [  # a grade written before scales: no scale
+        {
+            "partnership": "P One",
+            "indicator": "Leadership",
+            "grade": "good",
+            "document": "d1",
+            "scale": None,
+        }
     ]
     members = _rows(store, "partnership_members")
     assert {"partnership": "P One", "agency": "NHS X", "agencyType": "NHS board"} in members

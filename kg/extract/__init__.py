@@ -14,8 +14,9 @@ from dataclasses import replace
 from kg.extract.findings import extract_findings, extract_good_practice
 from kg.extract.gazetteer import find_organisations, match_entities
 from kg.extract.inspection import extract_inspection, extract_memberships, extract_mentions
-from kg.extract.numbers import extract_amounts, extract_grades
+from kg.extract.numbers import extract_amounts, extract_effectiveness, extract_grades
 from kg.extract.people import extract_officials
+from kg.extract.programmes import programme_by_key, scale_of
 from kg.extract.records import Extraction
 from kg.extract.text import split_units
 from kg.sources import Document
@@ -32,6 +33,16 @@ def extract(doc: Document) -> Extraction:
     officials = extract_officials(doc, units, organisations)
     memberships = extract_memberships(doc, units, organisations, partnership, officials)
     grade_counts, indicator_grades, indicator_count = extract_grades(doc, units)
+    programme = programme_by_key().get(inspection.programme) if inspection else None
+    if programme is not None and programme.scale == "effectiveness-scale":
+        graded = {g.indicator for g in indicator_grades}
+        indicator_grades += [
+            g for g in extract_effectiveness(doc, units) if g.indicator not in graded
+        ]
+    grade_counts = [replace(g, scale=g.scale or scale_of(g.grade, programme)) for g in grade_counts]
+    indicator_grades = [
+        replace(g, scale=g.scale or scale_of(g.grade, programme)) for g in indicator_grades
+    ]
     if inspection is not None and indicator_count and not inspection.indicator_count:
         inspection = replace(inspection, indicator_count=indicator_count)
     practice, practice_lines = extract_good_practice(doc, units)

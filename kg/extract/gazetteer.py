@@ -46,6 +46,81 @@ def read_reference() -> tuple[Known, ...]:
         )
 
 
+@dataclass(frozen=True)
+class BodyChange:
+    """One row of ``kg/data/body_changes.csv``: a W3C ORG change event between inspectorates."""
+
+    event: str
+    date: str  # ISO 8601 date
+    original: tuple[str, ...]  # keys of the bodies before
+    resulting: tuple[str, ...]  # keys of the bodies after (a body in both continues)
+    label: str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def read_body_changes() -> tuple[BodyChange, ...]:
+    """Read ``kg/data/body_changes.csv``; a key that is not a known inspectorate is an error."""
+    from kg.errors import KgError
+
+    known = {k.entity.key for k in read_reference() if k.entity.kind == "inspectorate"}
+    path = data_path("body_changes.csv")
+    changes = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            original = tuple(k for k in row["original"].split("|") if k)
+            resulting = tuple(k for k in row["resulting"].split("|") if k)
+            unknown = sorted(set(original + resulting) - known)
+            if unknown:
+                raise KgError(f"{path}:{line}: {unknown[0]!r} is not an inspectorate's key")
+            if not re.fullmatch(r"\d{4}-\d\d-\d\d", row["date"]) or not row["source"]:
+                raise KgError(f"{path}:{line}: a change needs an ISO date and a source")
+            event, date, label, source = row["event"], row["date"], row["label"], row["source"]
+            changes.append(BodyChange(event, date, original, resulting, label, source))
+    return tuple(changes)
+
+
+@dataclass(frozen=True)
+class BodyName:
+    """One row of ``kg/data/body_names.csv``: a name a body bore, and when (ISO dates)."""
+
+    key: str
+    name: str
+    start: str | None
+    end: str | None
+    source: str
+
+
+@lru_cache(maxsize=1)
+def read_body_names() -> tuple[BodyName, ...]:
+    """Read ``kg/data/body_names.csv``; a key that is not an inspectorate's is an error."""
+    from kg.errors import KgError
+
+    known = {k.entity.key for k in read_reference() if k.entity.kind == "inspectorate"}
+    path = data_path("body_names.csv")
+    names = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            if row["key"] not in known or not row["source"]:
+                raise KgError(f"{path}:{line}: needs an inspectorate's key and a source")
+            start, end = row["from"] or None, row["to"] or None
+            names.append(BodyName(row["key"], row["name"], start, end, row["source"]))
+    return tuple(names)
+
+
+def body_lifetimes() -> dict[str, tuple[str | None, str | None]]:
+    """Each changed inspectorate's (founding, dissolution) dates from its change events."""
+    lifetimes: dict[str, tuple[str | None, str | None]] = {}
+    for change in read_body_changes():
+        for key in change.resulting:
+            if key not in change.original:
+                lifetimes[key] = (change.date, lifetimes.get(key, (None, None))[1])
+        for key in change.original:
+            if key not in change.resulting:
+                lifetimes[key] = (lifetimes.get(key, (None, None))[0], change.date)
+    return lifetimes
+
+
 def by_kind_key() -> dict[tuple[str, str], Known]:
     """Index the reference rows by (kind, key)."""
     return {(k.entity.kind, k.entity.key): k for k in read_reference()}

@@ -10,6 +10,7 @@ from collections import Counter
 
 from kg.extract.gazetteer import by_kind_key, unknown_entity
 from kg.extract.phrases import cue_index, first_cue
+from kg.extract.programmes import body_in, choose_programme, latest_year, year_of
 from kg.extract.records import Entity, Evidence, Inspection, Membership, Mention, Official
 from kg.extract.text import MONTHS, Unit
 from kg.sources import Document
@@ -112,10 +113,12 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
         return None
     text = doc.text
     lower = text.lower()
-    inspectorates: list[Entity] = []
-    for _s, _e, entity in orgs:
-        if entity.kind == "inspectorate" and entity not in inspectorates:
-            inspectorates.append(entity)
+    named: list[tuple[Entity, str]] = []
+    for s, e, entity in orgs:
+        if entity.kind == "inspectorate" and (entity, text[s:e]) not in named:
+            named.append((entity, text[s:e]))
+    inspectorates: list[Entity] = [entity for entity, _ in named]
+    inspectorates = list(dict.fromkeys(inspectorates))
     lead = _lead(units, orgs) or (inspectorates[0] if inspectorates else None)
     kinds = {hit.key for hit in cue_index("kind").find(lower)}
     if "progress review" in kinds:
@@ -157,6 +160,19 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
         if year and not (start and start.startswith(year.group())):
             previous = year.group()
             break
+    # the programme, dated by the inspection (a progress review: by the one it follows up)
+    if kind == "progress review":
+        year = year_of(previous, start, published)
+    else:
+        year = year_of(start, published)
+    programme = choose_programme(text, year, latest_year(text))
+    if programme is not None:
+        subject = programme.subject
+    # a name two bodies bore at different times means the body of the inspection's year
+    when = year or latest_year(text)
+    resolved = {entity: body_in(entity, name, when) for entity, name in named}
+    inspectorates = list(dict.fromkeys(resolved.get(e, e) for e in inspectorates))
+    lead = resolved.get(lead, lead) if lead is not None else None
     urls = tuple(dict.fromkeys(m.group() for m in _URL.finditer(text)))
     evidence_unit = _unit_of(units, named_at)
     evidence = (_evidence(doc, evidence_unit.start, evidence_unit.end),) if evidence_unit else ()
@@ -173,6 +189,7 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
         previous_year=previous,
         report_urls=urls,
         evidence=evidence,
+        programme=programme.key if programme else None,
     )
 
 

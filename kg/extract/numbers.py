@@ -139,6 +139,58 @@ def _indicator_grades(doc: Document, unit: Unit, grades) -> list[IndicatorGrade]
     return results
 
 
+EFFECTIVENESS = frozenset({"effectiveness-scale"})
+# "Strategic leadership ... was very effective", "Our Key Processes are effective, with areas
+# for improvement", "concluded the partnership's strategic leadership ... was effective with
+# areas for improvement": an indicator, then within 120 characters a copula right before the grade
+_COPULA = re.compile(
+    r"\b(?:is|are|was|were|been|be|as)\s+"
+    r"(?:(?:also|all|now|overall|judged|found|evaluated|rated)\s+)?(?:to\s+be\s+)?$",
+    re.IGNORECASE,
+)
+# "there were important areas of weakness identified across key processes"
+_GRADE_IN = re.compile(
+    r"^\s+(?:identified\s+)?(?:in|across|within|for)\s+(?:the\s+)?(?:partnership's\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def extract_effectiveness(doc: Document, units: list[Unit]) -> list[IndicatorGrade]:
+    """Indicators graded on adult support and protection's effectiveness scale.
+
+    Used only for inspections of a programme that grades on it: "effective" is an everyday
+    word, so the grade must follow its indicator and a copula ('was very effective').
+    """
+    results: dict[str, IndicatorGrade] = {}
+    labels = read_indicators().labels
+    for unit in units:
+        grades = grade_index(EFFECTIVENESS).find(unit.text)
+        if not grades:
+            continue
+        indicators = indicator_index().find(unit.text)
+        for grade in grades:
+            before = unit.text[: grade.start]
+            if _COPULA.search(before):
+                candidates = [
+                    i for i in indicators if i.end <= grade.start and grade.start - i.end <= 120
+                ]
+                chosen = candidates[-1] if candidates else None
+            else:
+                after = [i for i in indicators if i.start >= grade.end]
+                gap = unit.text[grade.end : after[0].start] if after else ""
+                chosen = after[0] if after and _GRADE_IN.match(" " + gap.strip() + " ") else None
+            if chosen is None:
+                continue
+            label = labels.get(chosen.key, chosen.key)
+            results.setdefault(
+                label,
+                IndicatorGrade(
+                    label, grade.key, _evidence(doc, unit.start, unit.end), "effectiveness-scale"
+                ),
+            )
+    return list(results.values())
+
+
 _AMOUNT = re.compile(
     r"(?<![\w/-])(?P<n>\d[\d,]*(?:\.\d+)?)(?P<pct>\s*(?:per\s*cent|%))?"
     r"(?P<what>(?:\s+(?:[a-z][a-z'-]*)){1,6})"

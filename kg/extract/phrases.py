@@ -93,11 +93,16 @@ def theme_index() -> PhraseIndex:
     return PhraseIndex(read_themes().phrases)
 
 
-@lru_cache(maxsize=1)
-def grade_index() -> PhraseIndex:
-    from kg.extract.vocabulary import read_grades
+SIX_POINT_SCALES = frozenset({"six-point-scale", "older-six-point-scale"})
 
-    return PhraseIndex(read_grades().phrases)
+
+@lru_cache(maxsize=8)
+def grade_index(scales: frozenset[str] = SIX_POINT_SCALES) -> PhraseIndex:
+    """Grade phrases of the given evaluation scales (default: the two six-point scales; the
+    effectiveness scale's "effective" is matched only where a programme grades on it)."""
+    from kg.extract.vocabulary import read_grades_on
+
+    return PhraseIndex(read_grades_on(scales).phrases)
 
 
 @lru_cache(maxsize=1)

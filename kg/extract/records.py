@@ -48,6 +48,7 @@ class Inspection:
     report_urls: tuple[str, ...] = ()
     indicator_count: int | None = None
     evidence: tuple[Evidence, ...] = ()
+    programme: str | None = None  # a key of ontology/programmes.ttl (id/programme/KEY)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class GradeCount:
     grade: str
     count: int
     evidence: Evidence
+    scale: str | None = None  # key of the evaluation scale (id/scheme/KEY), e.g. "six-point-scale"
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class IndicatorGrade:
     indicator: str
     grade: str
     evidence: Evidence
+    scale: str | None = None  # key of the evaluation scale, e.g. "effectiveness-scale"
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,33 @@ def read_grades() -> Concepts:
 
 
 @lru_cache(maxsize=1)
+def grade_scales() -> dict[str, frozenset[str]]:
+    """Each grade's evaluation scales (keys of ``skos:inScheme``) in ``ontology/grades.ttl``."""
+    from rdflib import Graph
+    from rdflib.namespace import RDF, SKOS
+
+    from kg.namespace import IKG
+
+    graph = Graph().parse(resource_dir("ontology") / "grades.ttl")
+    scales = set(graph.subjects(RDF.type, IKG.EvaluationScale))
+    found: dict[str, set[str]] = defaultdict(set)
+    for grade, scheme in graph.subject_objects(SKOS.inScheme):
+        if scheme in scales:
+            found[_local(str(grade))].add(_local(str(scheme)))
+    return {grade: frozenset(keys) for grade, keys in found.items()}
+
+
+@lru_cache(maxsize=8)
+def read_grades_on(scales: frozenset[str]) -> Concepts:
+    """The grades of the given scales only, with their plurals (a grade index per scale)."""
+    grades = read_grades()
+    on = grade_scales()
+    keep = {key for key, keys in on.items() if keys & scales}
+    phrases = {p: k for p, k in grades.phrases.items() if k in keep}
+    return Concepts(phrases, grades.broader, {k: v for k, v in grades.labels.items() if k in keep})
+
+
+@lru_cache(maxsize=1)
 def read_indicators() -> Concepts:
     """The quality indicators of ``ontology/grades.ttl``."""
     return _read_scheme("grades.ttl", "indicator")

@@ -95,9 +95,12 @@ def sparql(server) -> str:
 
 
 def canonical(value: str | None) -> str | None:
-    """One spelling per number (Virtuoso writes 2.0 where Oxigraph writes 2, etc.)."""
+    """One spelling per number (2.0 and 2), and a "; "-joined list's items sorted: SPARQL's
+    GROUP_CONCAT has no order, and the engines join in different ones."""
     if value is None:
         return None
+    if "; " in value:
+        return "; ".join(sorted(value.split("; ")))
     try:
         number = Decimal(value)
     except InvalidOperation:

@@ -11,6 +11,8 @@ the environment or a netrc file. Skipped only when the Virtuoso binaries are not
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 import subprocess
@@ -40,15 +42,15 @@ from kg.store import Store
 pytestmark = pytest.mark.server
 
 ROOT = Path(__file__).resolve().parent.parent
-MAX_ROWS = 5000  # Virtuoso's ResultSetMaxRows here: above every competency answer on the seeds
+MAX_ROWS = 1000  # Virtuoso's ResultSetMaxRows here: above every competency answer on the seeds
 PLAIN_QUERIES = [
     name for name, path in bundled_queries().items() if not read_query(str(path)).required
 ]
 COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 # slow on purpose: every pair of literals compared, so the time limit stops it
 SLOW = (
-    "SELECT ?a (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
-    "FILTER (STR(?c) < STR(?f) && STR(?f) < STR(?i)) } GROUP BY ?a"
+    "SELECT ?a (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER (STR(?c) < STR(?f)) } "
+    "GROUP BY ?a"
 )
 
 
@@ -217,9 +219,9 @@ def test_cli_query_with_credentials_from_the_environment(pushed, virtuoso, no_ne
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    lines = done.stdout.strip().splitlines()
-    assert lines[0].startswith("inspection,partnership")
-    assert len(lines) - 1 == len(run_query(seed_store, "inspections").rows)
+    header, *rows = csv.reader(io.StringIO(done.stdout))  # the server's own CSV
+    assert header[:2] == ["inspection", "partnership"]
+    assert len(rows) == len(run_query(seed_store, "inspections").rows)
     assert virtuoso.password not in done.stdout + done.stderr
 
 

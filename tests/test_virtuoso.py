@@ -145,6 +145,7 @@ def test_competency_queries_answer_the_same(pushed, account, seed_store, name):
 def test_parameterised_query(pushed, account, seed_store):
     for name, params in [
         ("evidence", {"label": "Inverclyde Alliance"}),
+        ("evidence", {"label": "Police Scotland"}),
         ("findings", {"partnership": "Inverclyde Alliance"}),
     ]:
         local = run_query(seed_store, name, params)

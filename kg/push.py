@@ -8,9 +8,13 @@ data, the ontology) only when a digest of its triples differs from the remote co
 go by the SPARQL 1.1 Graph Store HTTP Protocol (``PUT ?graph=IRI`` with N-Triples) when a
 graph store URL is known, else by SPARQL Update (``DROP SILENT GRAPH`` + ``INSERT DATA``).
 A graph is written before its description, so an interrupted push is redone next time.
+On Virtuoso (known by its ``Server`` header) every graph goes by its authenticated Graph
+Store endpoint and the descriptions as one named graph (:data:`DESCRIPTIONS_GRAPH`).
 
-:func:`run_remote_query` runs a query on a remote endpoint (POST
-``application/sparql-query``, SPARQL JSON results). The bundled queries expect the default
+:func:`run_remote_query` runs a query on a remote endpoint (a form-encoded POST, SPARQL
+JSON results); an answer the server flags as partial is an error (:func:`check_complete`).
+Credentials come from the environment or netrc (:func:`credentials`). The bundled queries
+expect the default
 graph to be the union of all graphs; for Oxigraph server the request carries the
 ``union-default-graph`` parameter (other stores ignore it: GraphDB and Virtuoso already
 query the union by default, Fuseki needs ``tdb2:unionDefaultGraph true`` in its config).

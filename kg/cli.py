@@ -432,7 +432,10 @@ def push(
     ] = None,
     update: Annotated[str | None, typer.Option("--update", help="SPARQL Update URL.")] = None,
 ) -> None:
-    """Send the store's graphs to a SPARQL 1.1 server; unchanged graphs are skipped."""
+    """Send the store's graphs to a SPARQL 1.1 server; unchanged graphs are skipped.
+
+    Credentials: KG_REMOTE_USER and KG_REMOTE_PASSWORD, or a ~/.netrc entry for the host.
+    """
     from kg.push import push as run_push
 
     try:

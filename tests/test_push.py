@@ -161,3 +161,9 @@ def test_statsgov_service_example_embedded(statsgov, seed_store):
 def test_statsgov_service_example_on_the_pushed_server(statsgov, pushed, remote):
     rows = run_remote_query(remote, _statsgov_query(statsgov)).rows
     assert [(r["partnership"], r["gss"], r["period"], r["value"]) for r in rows] == EXPECTED_STATS
+
+
+def test_push_to_the_server_base_url_names_query_and_store(remote, seed_store):
+    base = remote.removesuffix("/query")
+    with pytest.raises(KgError, match=rf"HTTP 404.*{base}/query.*{base}/store"):
+        push(seed_store, base, timeout=10)

@@ -495,14 +495,15 @@ def viz(
     view: Annotated[
         str, typer.Argument(help="overview, themes, agencies, inspectorates or people")
     ] = "overview",
-    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file.")] = Path(
-        "out/overview.html"
-    ),
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="HTML file (default: out/VIEW.html).")
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Write an interactive HTML view of the graph (opens offline)."""
     from kg.viz import write_view
 
+    output = output or Path("out") / f"{view}.html"
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         stats_ = write_view(_open_existing(store), view, output)

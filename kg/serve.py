@@ -903,14 +903,14 @@ def serve(
     write_owner(path, f"http://{_loopback(host)}:{port}", token)
 
     def stop(signum, frame):  # uvicorn stops gracefully, then raises the signal again: here
-        raise SystemExit(0)
+        raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         uvicorn.run(
             app, host=host, port=port, log_level="info", access_log=True, server_header=False
         )
-    except KeyboardInterrupt:  # Ctrl-C, raised again by uvicorn once it has stopped
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM, raised again by uvicorn once it stopped
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)

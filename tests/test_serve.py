@@ -8,6 +8,7 @@ comparisons, one with tiny limits for the time, row and body limits.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -52,11 +53,12 @@ def endpoint(seed_store_path):
 
 
 @pytest.fixture(scope="module")
-def tight(seed_store_path):
-    """Base URL of a server with tiny limits: 0.3 s, 3 rows, 2,000-byte bodies."""
-    process, base = start_server(
-        seed_store_path, "--timeout", "0.3", "--max-rows", "3", "--max-body", "2000"
-    )
+def tight(seed_store_path, tmp_path_factory):
+    """Base URL of a server with tiny limits: 0.3 s, 3 rows, 2,000-byte bodies, serving a
+    copy of the seed store (a server owns its store: one server per store)."""
+    copy = tmp_path_factory.mktemp("tight") / "store"
+    shutil.copytree(seed_store_path, copy, ignore=shutil.ignore_patterns("LOCK", "kg-serve.json"))
+    process, base = start_server(copy, "--timeout", "0.3", "--max-rows", "3", "--max-body", "2000")
     yield base
     stop(process)
 

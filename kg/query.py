@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from kg.errors import KgError
 from kg.resources import resource_dir
-from kg.store import Store
+from kg.store import Store, turtle_prefixes
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -188,12 +188,6 @@ class Answer:
     note: str = ""
 
 
-def _prefixes() -> dict[str, str]:
-    from kg.namespace import PREFIXES
-
-    return {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
-
-
 def answer(store: Store, query: str, fmt: str, params: dict[str, str] | None = None) -> Answer:
     """Run QUERY and render it in ``fmt`` (one of :data:`QUERY_FORMATS`), read whole.
 
@@ -224,7 +218,14 @@ def answer(store: Store, query: str, fmt: str, params: dict[str, str] | None = N
     triples = list(results)
     if not triples:
         return Answer(note="0 triples: the query matched nothing")
-    prefixes = _prefixes() if GRAPH_FORMATS[fmt] == ox.RdfFormat.TURTLE else None
+    prefixes = None
+    if GRAPH_FORMATS[fmt] == ox.RdfFormat.TURTLE:
+        prefixes = turtle_prefixes(
+            term.value
+            for triple in triples
+            for term in (triple.subject, triple.object)
+            if isinstance(term, ox.NamedNode)
+        )
     body = ox.serialize(sorted(triples, key=str), None, GRAPH_FORMATS[fmt], prefixes=prefixes)
     return Answer(text=body.decode("utf-8"), note=f"{len(triples)} triples")
 

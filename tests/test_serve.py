@@ -257,6 +257,23 @@ def test_linked_data_turtle_and_jsonld(endpoint):
     assert label in triples_of(jsonld.content, ox.RdfFormat.JSON_LD)
 
 
+def test_served_turtle_has_no_escaped_slashes(endpoint):
+    """Local names with a ``/`` are escaped (``id:partnership\\/inverclyde``) unless each
+    folder of instance IRIs has its own prefix: pages and CONSTRUCT answers have them."""
+    page = httpx.get(endpoint + "/id/partnership/inverclyde", headers={"Accept": "text/turtle"})
+    construct = httpx.get(
+        endpoint + "/sparql",
+        params={"query": f"CONSTRUCT {{ ?s ?p <{INVERCLYDE}> }} WHERE {{ ?s ?p <{INVERCLYDE}> }}"},
+        headers={"Accept": "text/turtle"},
+    )
+    for answer in (page, construct):
+        assert answer.status_code == 200
+        assert "\\/" not in answer.text
+        assert "@prefix partnership: <https://w3id.org/inspection-kg/id/partnership/>" in answer.text
+        assert "partnership:inverclyde" in answer.text
+        assert triples_of(answer.content, ox.RdfFormat.TURTLE)
+
+
 def test_linked_data_html(endpoint):
     page = httpx.get(endpoint + "/id/partnership/inverclyde", headers={"Accept": "text/html"})
     assert page.status_code == 200

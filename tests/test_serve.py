@@ -269,7 +269,8 @@ def test_served_turtle_has_no_escaped_slashes(endpoint):
     for answer in (page, construct):
         assert answer.status_code == 200
         assert "\\/" not in answer.text
-        assert "@prefix partnership: <https://w3id.org/inspection-kg/id/partnership/>" in answer.text
+        prefix = "@prefix partnership: <https://w3id.org/inspection-kg/id/partnership/>"
+        assert prefix in answer.text
         assert "partnership:inverclyde" in answer.text
         assert triples_of(answer.content, ox.RdfFormat.TURTLE)
 

@@ -16,6 +16,11 @@
 - ``/`` -- the explorer page (``kg/templates/explorer.html``); ``/queries`` the bundled
   queries as JSON; ``/views/NAME`` the interactive views.
 
+The server opens its store read-write and is its one writer while it runs (``kg.owner``):
+``kg build`` on the same store sends its writes to ``POST /_kg/store/METHOD`` (token from the
+store's ``kg-serve.json``), which applies them one at a time, each batch in one transaction,
+so queries (on snapshots) see a batch whole as soon as it commits.
+
 Queries run in a bounded pool of worker threads (Oxigraph releases the GIL). A timed-out
 query is answered at once and told to stop: it stops at its next row; one that computes long
 before its first row keeps its worker until done, and when every worker is busy new queries
@@ -577,7 +582,13 @@ def store_call(store: Store, method: str, payload: dict):
         variables = [v.value for v in solutions.variables]
         return json.loads(_solutions_json(variables, list(solutions)))
     if method == "add_graphs":
-        store.add_graphs_atomic([(URIRef(n), t, d) for n, t, d in payload["batch"]])
+        # two builds may write through one server: a graph another build added since this
+        # one looked is replaced instead (writes run one at a time, so this check holds)
+        batch = [(URIRef(n), t, d) for n, t, d in payload["batch"]]
+        for name, triples, description in batch:
+            if store.has_graph(name):
+                store.replace_graph_ntriples(name, triples, description)
+        store.add_graphs_atomic([item for item in batch if not store.has_graph(item[0])])
     elif method == "replace_graph_ntriples":
         store.replace_graph_ntriples(
             URIRef(payload["graph_name"]), payload["triples"], payload.get("description")

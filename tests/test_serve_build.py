@@ -232,3 +232,36 @@ def test_a_second_server_on_a_served_store_is_one_clear_line(served):
         f"error: {path}: already served by kg serve (pid {process.pid}) at "
         f"{base}; one server per store"
     )
+
+
+def test_two_builds_through_one_server_give_one_description_each(served, tmp_path):
+    """Two `kg build`s of the same new documents at once, both through the server: each
+    document ends with one graph and one description, as after one build."""
+    path, base, process = served
+    folder = tmp_path / "docs"
+    made = copies(folder, "c", 2)
+    builds = [
+        subprocess.Popen(
+            [sys.executable, "-m", "kg.cli", "build", str(folder), "--store", str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for build_process in builds:
+        out, err = build_process.communicate(timeout=300)
+        assert build_process.returncode == 0, err
+        assert "written by kg serve" in out
+    rows = httpx.post(
+        base + "/sparql",
+        data={
+            "query": "SELECT ?g (COUNT(DISTINCT ?t) AS ?n) (COUNT(DISTINCT ?sha) AS ?s) WHERE { "
+            "?g <http://www.w3.org/ns/prov#generatedAtTime> ?t ; "
+            f"<{IKG.sha256}> ?sha }} GROUP BY ?g"
+        },
+        headers={"Accept": "application/sparql-results+json"},
+    ).json()["results"]["bindings"]
+    counts = {row["g"]["value"]: (row["n"]["value"], row["s"]["value"]) for row in rows}
+    for file in made:
+        assert counts[str(graph_iri(file.stem))] == ("1", "1"), file.name

@@ -265,3 +265,58 @@ def test_two_builds_through_one_server_give_one_description_each(served, tmp_pat
     counts = {row["g"]["value"]: (row["n"]["value"], row["s"]["value"]) for row in rows}
     for file in made:
         assert counts[str(graph_iri(file.stem))] == ("1", "1"), file.name
+
+
+def test_serve_started_during_a_build_waits_for_it(tmp_path):
+    """`kg serve` on a store a `kg build` holds says so in one line, waits, then serves
+    everything the build committed (no error, no restart)."""
+    folder = tmp_path / "docs"
+    made = copies(folder, "w", 3)
+    path = tmp_path / "store"
+    build_process = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "build", str(folder), "--store", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for _ in range(600):  # until the build holds the store
+        if (path / "LOCK").exists() or build_process.poll() is not None:
+            break
+        time.sleep(0.05)
+    port = free_port()
+    command = [sys.executable, "-m", "kg.cli", "serve", "--store", str(path), "--port", str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        out, err = build_process.communicate(timeout=300)
+        assert build_process.returncode == 0, err
+        assert "written by kg serve" not in out  # it held the store before the server
+        base = f"http://127.0.0.1:{port}"
+        answer = None
+        for _ in range(300):
+            try:
+                answer = httpx.post(
+                    base + "/sparql",
+                    data={"query": DOCUMENT_GRAPHS},
+                    headers={"Accept": "application/sparql-results+json"},
+                    timeout=5,
+                )
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert answer is not None and answer.status_code == 200
+        seen = {row["g"]["value"] for row in answer.json()["results"]["bindings"]}
+        assert {str(graph_iri(file.stem)) for file in made} <= seen
+    finally:
+        stop(server)
+    lines = server.stderr.read().decode().splitlines()
+    assert f"{path}: open in another process (a kg build?); serving when it ends" in lines
+
+
+def test_run_through_a_server_writes_its_outputs(served, tmp_path):
+    path, base, process = served
+    result = kg("run", str(SEEDS[1]), "--store", str(path), "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "1 ingested" in result.stdout and "written by kg serve" in result.stdout
+    inspections = (tmp_path / "out" / "queries" / "inspections.csv").read_text(encoding="utf-8")
+    assert SEEDS[0].stem in inspections and SEEDS[1].stem in inspections
+    assert (tmp_path / "out" / "report.html").is_file()

@@ -80,13 +80,16 @@ def _open_existing(store: Path | None):
 
 def _reading(store: Path | None, action):
     """Run ``action(store)`` on a read-only view, again on a fresh view (twice at most) when
-    a process writing the store meanwhile removed a file the view had not opened yet."""
+    a process writing the store meanwhile removed a file the view had not opened yet (the
+    open itself retries: ``kg.store._open_read_only``)."""
     path = _store_path(store)
     for attempt in range(3):
         kg_store = _open_existing(store)
         try:
             return action(kg_store)
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:  # RocksDB's "IO error" comes as either
+            if isinstance(exc, RuntimeError) and "IO error" not in str(exc):
+                raise
             if attempt == 2:
                 message = f"{path}: read failed while another process wrote it ({exc})"
                 raise KgError(message) from None
@@ -202,26 +205,32 @@ def run(
     store: StoreOption = None,
 ) -> None:
     """The main job: build the store, then write every bundled query's results and the views."""
-    from kg.query import bundled_queries, serialize_results
-
     try:
         kg_store, report = _build(sources, store)
         if not report.ok:
             raise typer.Exit(code=1)
-        if hasattr(kg_store, "owner"):
-            kg_store = _open_existing(store)  # built through a server: read a view of it
-        queries_dir = output / "queries"
-        queries_dir.mkdir(parents=True, exist_ok=True)
-        for name, path in bundled_queries().items():
-            if _needs_params(path):
-                continue
-            (queries_dir / f"{name}.csv").write_text(
-                serialize_results(kg_store, name, "csv"), encoding="utf-8"
-            )
-        typer.echo(f"wrote {queries_dir}/*.csv")
-        _write_views(kg_store, output)
+        if hasattr(kg_store, "owner"):  # built through a server: read views of the store
+            _reading(store, lambda view: _write_outputs(view, output))
+        else:
+            _write_outputs(kg_store, output)
     except KgError as exc:
         raise _fail(str(exc)) from None
+
+
+def _write_outputs(kg_store, output: Path) -> None:
+    """Every bundled query's results (those needing no parameter) and the views."""
+    from kg.query import bundled_queries, serialize_results
+
+    queries_dir = output / "queries"
+    queries_dir.mkdir(parents=True, exist_ok=True)
+    for name, path in bundled_queries().items():
+        if _needs_params(path):
+            continue
+        (queries_dir / f"{name}.csv").write_text(
+            serialize_results(kg_store, name, "csv"), encoding="utf-8"
+        )
+    typer.echo(f"wrote {queries_dir}/*.csv")
+    _write_views(kg_store, output)
 
 
 def _needs_params(path: Path) -> bool:
@@ -436,7 +445,7 @@ def analyse(
     from kg.analysis import write_analysis
 
     try:
-        analysis = run_analyse(_open_existing(store))
+        analysis = _reading(store, run_analyse)
         written = write_analysis(analysis, output)
     except (KgError, OSError) as exc:
         raise _fail(str(exc)) from None
@@ -482,7 +491,7 @@ def report(
     from kg.report import write_report
 
     try:
-        written = write_report(_open_existing(store), output)
+        written = _reading(store, lambda view: write_report(view, output))
     except (KgError, OSError) as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"wrote {written[0]}")
@@ -506,7 +515,7 @@ def viz(
     output = output or Path("out") / f"{view}.html"
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        stats_ = write_view(_open_existing(store), view, output)
+        stats_ = _reading(store, lambda view_store: write_view(view_store, view, output))
     except KgError as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"wrote {output} ({stats_})")

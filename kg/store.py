@@ -122,6 +122,29 @@ def _ntriples(graph: Graph) -> str:
     return graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
 
 
+READ_ONLY_ATTEMPTS = 6
+
+
+def _open_read_only(path: Path):
+    """Open ``path`` read-only, again (up to six times, 0.05 to 1.6 s apart) while a process
+    writing it removes files its manifest still names: RocksDB compacts files away after
+    a commit, and a view opened at that moment reads a manifest naming a file already gone
+    ("IO error: No such file or directory ... .sst", raised as RuntimeError or OSError)."""
+    import time
+
+    for attempt in range(READ_ONLY_ATTEMPTS):
+        try:
+            return ox.Store.read_only(str(path))
+        except (OSError, RuntimeError) as exc:
+            message = str(exc)
+            if "No such file" not in message or attempt == READ_ONLY_ATTEMPTS - 1:
+                if isinstance(exc, RuntimeError):
+                    raise OSError(message) from exc
+                raise
+            time.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
 class Store:
     """A pyoxigraph store on disk (``path``) or in memory (``path=None``)."""
 
@@ -136,7 +159,7 @@ class Store:
                     raise KgError(f"{self.path}: no store here; run `kg build` first")
                 if self.path.is_dir() and not is_store_folder(self.path):
                     raise KgError(f"{self.path}: not a store (no Oxigraph files in it)")
-                self._store = ox.Store.read_only(str(self.path))
+                self._store = _open_read_only(self.path)
             else:
                 _check_writable_location(self.path)
                 self.path.parent.mkdir(parents=True, exist_ok=True)  # `--store new/dir/kg`

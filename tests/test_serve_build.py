@@ -3,7 +3,8 @@
 A real `kg serve` process on 127.0.0.1 serves a store while documents are built into the
 same store, first batch by batch from this process (through :class:`kg.owner.RemoteWriter`,
 so the moment each batch commits is known), then by a `kg build` process. Three clients
-query the server all along. Checked: no answer is an error; no query sees part of a
+query the server all along, and a fourth reads the store through read-only views (as
+`kg stats` does). Checked: no answer is an error; no query sees part of a
 document (a document graph is either absent or has its final quad count and its
 description); a document seen once stays seen; every query that starts after a batch's
 commit returned sees the batch (the bound is zero); documents appear during the build, not
@@ -59,8 +60,10 @@ def kg(*args: str) -> subprocess.CompletedProcess:
 class Clients:
     """Threads querying the server until stopped; every answer recorded with its times."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, store: Path | None = None) -> None:
         self.base = base
+        self.store = store
+        self.reads: list[object] = []  # (quads, graphs) or the exception of a read-only view
         self.stop = threading.Event()
         self.snapshots: list[tuple[float, float, dict[str, tuple[int, bool]]]] = []
         self.statuses: list[tuple[str, int, str]] = []
@@ -70,6 +73,8 @@ class Clients:
             threading.Thread(target=self.poll_graphs, daemon=True),
             threading.Thread(target=self.poll_pages, daemon=True),
         ]
+        if store is not None:
+            self.threads.append(threading.Thread(target=self.read_views, daemon=True))
 
     def __enter__(self):
         for thread in self.threads:
@@ -105,6 +110,18 @@ class Clients:
                 with self.lock:
                     self.snapshots.append((started, answered, graphs))
 
+    def read_views(self) -> None:
+        """What `kg stats` does, in a loop: a read-only view of the store the server writes."""
+        from kg.cli import _reading
+
+        while not self.stop.is_set():
+            try:
+                read = _reading(self.store, lambda view: (len(view), len(view.named_graphs())))
+            except Exception as exc:  # noqa: BLE001 - recorded, asserted to be none
+                read = exc
+            with self.lock:
+                self.reads.append(read)
+
     def poll_pages(self) -> None:
         with httpx.Client(timeout=30) as client:
             while not self.stop.is_set():
@@ -138,7 +155,7 @@ def test_build_while_serving_is_atomic_and_visible_at_commit(served, tmp_path):
         assert outcome == "ingested"
         committed[str(graph_iri(file.stem))] = time.monotonic()  # called once its batch returned
 
-    with Clients(base) as clients:
+    with Clients(base, path) as clients:
         time.sleep(0.5)
         report = build([tmp_path / "first"], RemoteWriter(path, owner), progress, batch_documents=2)
         assert len(report.ingested) == len(first) and not report.failed
@@ -152,6 +169,10 @@ def test_build_while_serving_is_atomic_and_visible_at_commit(served, tmp_path):
 
     bad = [status for status in clients.statuses if status[1] != 200]
     assert bad == [], bad[:5]
+    failed_reads = [read for read in clients.reads if isinstance(read, Exception)]
+    assert failed_reads == [] and len(clients.reads) > 10, (failed_reads[:3], len(clients.reads))
+    graph_counts = [graphs for _, graphs in clients.reads]
+    assert graph_counts == sorted(graph_counts)  # read-only views never go back in time
     assert len(clients.statuses) > 50
 
     final = {

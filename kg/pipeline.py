@@ -3,7 +3,9 @@
 A document whose sha256 and extractor version match what the store recorded is skipped;
 a changed one replaces its graph in one transaction; new ones are added in batches by the
 store's bulk loader (``Store.add_graphs``: a crash loses the batch, never part of a
-document). A file that cannot be read is reported and skipped; the others go on.
+document). A file that cannot be read is reported and skipped; the others go on. The store
+may be a :class:`kg.owner.RemoteWriter`: the same calls, made to the ``kg serve`` that owns
+the store, which commits each batch in one transaction.
 """
 
 from __future__ import annotations

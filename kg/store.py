@@ -19,6 +19,11 @@ names as pending (``<graph/pending> prov:generated G``), the bulk load follows, 
 transaction writes the descriptions and clears the mark. A crash in between leaves the mark,
 and the next read-write open removes those graphs, with what only they stated, before
 anything else: a document is in the store with its description, or not at all.
+
+While ``kg serve`` runs, it is the store's one writer (``kg.owner``): the batches a build sends
+it are written by :meth:`Store.add_graphs_atomic`, one transaction each, because readers are
+served meanwhile. Read-only opens (``Store(path, read_only=True)``) never take the lock; they
+are retried while a writer compacts away a file the manifest they read still names.
 """
 
 from __future__ import annotations

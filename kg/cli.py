@@ -32,19 +32,147 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _open(store: Path | None):
-    from kg.store import Store, default_store_path
+def _store_path(store: Path | None) -> Path:
+    from kg.store import default_store_path
 
-    return Store(store or default_store_path())
+    return store if store is not None else default_store_path()
+
+
+def _check_sources(sources: list[Path]) -> None:
+    """A missing source is an error before the store is opened (so none is created)."""
+    for source in sources:
+        if not (source.exists() or source.is_symlink()):
+            raise KgError(f"{source}: no such file or folder")
+
+
+def _open_writer(store: Path | None):
+    """The store to build into: through the ``kg serve`` that owns it, else opened here.
+
+    A server starting up (its owner file written, not yet answering) is waited for, up to
+    ten seconds, before "store is in use" is the answer.
+    """
+    import time
+
+    from kg.errors import StoreInUseError
+    from kg.owner import RemoteWriter, find_owner, owner_file
+    from kg.store import Store
+
+    path = _store_path(store)
+    deadline = time.monotonic() + 10
+    while True:
+        owner = find_owner(path)
+        if owner is not None:
+            return RemoteWriter(path, owner)
+        try:
+            return Store(path)
+        except StoreInUseError:
+            if not owner_file(path).exists() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def _open_existing(store: Path | None):
-    from kg.store import Store, default_store_path
+    """The store opened read-only: never its lock, so never waiting for a writer."""
+    from kg.store import Store
 
-    path = store or default_store_path()
-    if not path.exists():
-        raise KgError(f"{path}: no store here; run `kg build` first")
-    return Store(path)
+    return Store(_store_path(store), read_only=True)
+
+
+def _reading(store: Path | None, action):
+    """Run ``action(store)`` on a read-only view, again on a fresh view (twice at most) when
+    a process writing the store meanwhile removed a file the view had not opened yet (the
+    open itself retries: ``kg.store._open_read_only``)."""
+    path = _store_path(store)
+    for attempt in range(3):
+        kg_store = _open_existing(store)
+        try:
+            return action(kg_store)
+        except (OSError, RuntimeError) as exc:  # RocksDB's "IO error" comes as either
+            if isinstance(exc, RuntimeError) and "IO error" not in str(exc):
+                raise
+            if attempt == 2:
+                message = f"{path}: read failed while another process wrote it ({exc})"
+                raise KgError(message) from None
+        finally:
+            del kg_store
+    raise AssertionError("unreachable")
+
+
+class _Progress:
+    """A rich progress bar on stderr when it is a terminal; nothing when piped."""
+
+    def __init__(self, label: str) -> None:
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+        self.bar = None
+        self.task = None
+        self.label = label
+
+    def __enter__(self):
+        if self.console.is_terminal:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[last]}"),
+                console=self.console,
+                transient=True,
+            )
+            self.bar.__enter__()
+            self.task = self.bar.add_task(self.label, total=None, last="")
+        return self
+
+    def total(self, count: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, total=count)
+
+    def step(self, path: Path, outcome: str) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, last=f"{outcome}: {path.name}")
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def _build(sources: list[Path] | None, store: Path | None, jobs: int = 1, batch: int | None = None):
+    """Build into the store (or through its server); print the report; the store and report."""
+    from kg.pipeline import BATCH_DOCUMENTS
+    from kg.pipeline import build as run_build
+
+    sources = sources or [Path("seeds")]
+    _check_sources(sources)
+    kg_store = _open_writer(store)
+    with _Progress("ingesting") as progress:
+        report = run_build(
+            sources,
+            kg_store,
+            progress=progress.step,
+            jobs=jobs,
+            batch_documents=batch or BATCH_DOCUMENTS,
+            on_total=progress.total,
+        )
+    for line in report.unsupported:
+        typer.echo(f"skipped: {line}", err=True)
+    for _path, reason in report.failed:
+        typer.echo(f"failed: {reason}", err=True)
+    unsupported = f", {len(report.unsupported)} unsupported" if report.unsupported else ""
+    via = f" (written by kg serve at {kg_store.owner.url})" if hasattr(kg_store, "owner") else ""
+    typer.echo(
+        f"documents: {len(report.ingested)} ingested, {len(report.skipped)} skipped "
+        f"(unchanged), {len(report.failed)} failed{unsupported}; quads: {report.quads}{via}"
+    )
+    return kg_store, report
 
 
 @app.command()
@@ -52,30 +180,20 @@ def build(
     sources: Annotated[list[Path] | None, typer.Argument(help="Files or folders.")] = None,
     store: StoreOption = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1)] = 1,
+    batch: Annotated[
+        int | None,
+        typer.Option("--batch", help="New documents per commit (default 64).", min=1),
+    ] = None,
 ) -> None:
-    """Ingest documents (default: seeds/) into the store; unchanged ones are skipped."""
-    from rich.console import Console
+    """Ingest documents (default: seeds/) into the store; unchanged ones are skipped.
 
-    from kg.pipeline import build as run_build
-
-    console = Console(stderr=True)
+    While `kg serve` runs on the store, the build's writes go through the server, which
+    commits each batch in one transaction: its queries see a batch whole, at once.
+    """
     try:
-        kg_store = _open(store)
-        with console.status("ingesting") as status:
-            report = run_build(
-                sources or [Path("seeds")],
-                kg_store,
-                progress=lambda path, outcome: status.update(f"{outcome}: {path.name}"),
-                jobs=jobs,
-            )
+        _kg_store, report = _build(sources, store, jobs, batch)
     except KgError as exc:
         raise _fail(str(exc)) from None
-    for _path, reason in report.failed:
-        typer.echo(f"failed: {reason}", err=True)
-    typer.echo(
-        f"documents: {len(report.ingested)} ingested, {len(report.skipped)} skipped "
-        f"(unchanged), {len(report.failed)} failed; triples: {report.triples}"
-    )
     if not report.ok:
         raise typer.Exit(code=1)
 
@@ -87,32 +205,32 @@ def run(
     store: StoreOption = None,
 ) -> None:
     """The main job: build the store, then write every bundled query's results and the views."""
-    from kg.pipeline import build as run_build
-    from kg.query import bundled_queries, serialize_results
-
     try:
-        kg_store = _open(store)
-        report = run_build(sources or [Path("seeds")], kg_store)
-        for _path, reason in report.failed:
-            typer.echo(f"failed: {reason}", err=True)
-        typer.echo(
-            f"documents: {len(report.ingested)} ingested, {len(report.skipped)} skipped "
-            f"(unchanged), {len(report.failed)} failed; triples: {report.triples}"
-        )
+        kg_store, report = _build(sources, store)
         if not report.ok:
             raise typer.Exit(code=1)
-        queries_dir = output / "queries"
-        queries_dir.mkdir(parents=True, exist_ok=True)
-        for name, path in bundled_queries().items():
-            if _needs_params(path):
-                continue
-            (queries_dir / f"{name}.csv").write_text(
-                serialize_results(kg_store, name, "csv"), encoding="utf-8"
-            )
-        typer.echo(f"wrote {queries_dir}/*.csv")
-        _write_views(kg_store, output)
+        if hasattr(kg_store, "owner"):  # built through a server: read views of the store
+            _reading(store, lambda view: _write_outputs(view, output))
+        else:
+            _write_outputs(kg_store, output)
     except KgError as exc:
         raise _fail(str(exc)) from None
+
+
+def _write_outputs(kg_store, output: Path) -> None:
+    """Every bundled query's results (those needing no parameter) and the views."""
+    from kg.query import bundled_queries, serialize_results
+
+    queries_dir = output / "queries"
+    queries_dir.mkdir(parents=True, exist_ok=True)
+    for name, path in bundled_queries().items():
+        if _needs_params(path):
+            continue
+        (queries_dir / f"{name}.csv").write_text(
+            serialize_results(kg_store, name, "csv"), encoding="utf-8"
+        )
+    typer.echo(f"wrote {queries_dir}/*.csv")
+    _write_views(kg_store, output)
 
 
 def _needs_params(path: Path) -> bool:
@@ -134,7 +252,15 @@ def _write_views(kg_store, output: Path) -> None:
 def query(
     query: Annotated[str, typer.Argument(help="Bundled query name, .rq file or SPARQL text.")],
     store: StoreOption = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv or json.")] = "table",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, csv, tsv, json or xml; for CONSTRUCT/DESCRIBE also turtle, ntriples "
+            "(json is JSON-LD, xml RDF/XML, table Turtle).",
+        ),
+    ] = "table",
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE, bound as a term.")
     ] = None,
@@ -143,8 +269,11 @@ def query(
         typer.Option("--endpoint", help="Remote SPARQL query URL to ask instead of the store."),
     ] = None,
 ) -> None:
-    """Run a SPARQL query on the store, or on a remote endpoint with --endpoint."""
-    from kg.query import run_query, serialize_results
+    """Run a SPARQL query on the store, or on a remote endpoint with --endpoint.
+
+    The store is opened read-only: a query never waits for a build, nor writes.
+    """
+    from kg.query import QUERY_FORMATS, answer
 
     params = {}
     for item in param or []:
@@ -153,8 +282,8 @@ def query(
             raise _fail(f"--param {item!r}: expected NAME=VALUE")
         params[name] = value
     try:
-        if fmt not in ("table", "json", "csv", "tsv", "xml"):
-            raise KgError(f"--format {fmt}: expected table, csv, tsv or json")
+        if fmt not in QUERY_FORMATS:
+            raise KgError(f"--format {fmt}: expected {', '.join(QUERY_FORMATS)}")
         if endpoint is not None:
             if store is not None:
                 raise KgError("--store and --endpoint: give one or the other")
@@ -166,13 +295,15 @@ def query(
             else:
                 sys.stdout.write(remote_results(endpoint, text, fmt))
             return
-        kg_store = _open_existing(store)
-        if fmt == "table":
-            _print_rows(run_query(kg_store, query, params))
-        else:
-            sys.stdout.write(serialize_results(kg_store, query, fmt, params))
+        result = _reading(store, lambda kg_store: answer(kg_store, query, fmt, params))
     except KgError as exc:
         raise _fail(str(exc)) from None
+    if result.rows is not None:
+        _print_rows(result.rows)
+    else:
+        sys.stdout.write(result.text)
+        if result.note:
+            typer.echo(result.note, err=True)
 
 
 def _print_rows(result) -> None:
@@ -195,27 +326,39 @@ def export(
     ] = "nquads",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File.")] = None,
 ) -> None:
-    """Write the whole store."""
+    """Write the whole store (read-only: never waits for a build, nor writes).
+
+    Turtle and TriG use the ontology's prefixes, each subject's triples together.
+    """
+    import shutil
+    import tempfile
+
+    def dump(kg_store):
+        # spooled first, so a retried read never leaves half a dump on the output
+        spool = tempfile.SpooledTemporaryFile(max_size=64 << 20)
+        kg_store.dump(spool, fmt)
+        return spool
+
     try:
-        kg_store = _open_existing(store)
+        spool = _reading(store, dump)
+        spool.seek(0)
         if output is None:
-            kg_store.dump(sys.stdout.buffer, fmt)
+            shutil.copyfileobj(spool, sys.stdout.buffer)
         else:
             with output.open("wb") as fh:
-                kg_store.dump(fh, fmt)
-    except KgError as exc:
+                shutil.copyfileobj(spool, fh)
+    except (KgError, OSError) as exc:
         raise _fail(str(exc)) from None
 
 
 @app.command()
 def stats(store: StoreOption = None) -> None:
-    """Print triple and graph counts."""
+    """Print quad and graph counts (read-only: never waits for a build, nor writes)."""
     try:
-        kg_store = _open_existing(store)
+        quads, graphs = _reading(store, lambda s: (len(s), len(s.named_graphs())))
     except KgError as exc:
         raise _fail(str(exc)) from None
-    graphs = kg_store.named_graphs()
-    typer.echo(f"quads: {len(kg_store)}; named graphs: {len(graphs)}")
+    typer.echo(f"quads: {quads}; named graphs: {graphs}")
 
 
 @app.command()
@@ -302,7 +445,7 @@ def analyse(
     from kg.analysis import write_analysis
 
     try:
-        analysis = run_analyse(_open_existing(store))
+        analysis = _reading(store, run_analyse)
         written = write_analysis(analysis, output)
     except (KgError, OSError) as exc:
         raise _fail(str(exc)) from None
@@ -348,7 +491,7 @@ def report(
     from kg.report import write_report
 
     try:
-        written = write_report(_open_existing(store), output)
+        written = _reading(store, lambda view: write_report(view, output))
     except (KgError, OSError) as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"wrote {written[0]}")
@@ -361,17 +504,18 @@ def viz(
     view: Annotated[
         str, typer.Argument(help="overview, themes, agencies, inspectorates or people")
     ] = "overview",
-    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file.")] = Path(
-        "out/overview.html"
-    ),
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="HTML file (default: out/VIEW.html).")
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Write an interactive HTML view of the graph (opens offline)."""
     from kg.viz import write_view
 
+    output = output or Path("out") / f"{view}.html"
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        stats_ = write_view(_open_existing(store), view, output)
+        stats_ = _reading(store, lambda view_store: write_view(view_store, view, output))
     except KgError as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"wrote {output} ({stats_})")
@@ -409,18 +553,31 @@ def serve(
         int, typer.Option("--max-body", help="Largest request body in bytes.", min=1)
     ] = 1_000_000,
 ) -> None:
-    """Serve the store read-only: SPARQL endpoint, Linked Data pages, VoID, explorer."""
-    from kg.serve import serve as run_serve
-    from kg.store import default_store_path
+    """Serve the store: SPARQL endpoint (read-only), Linked Data pages, VoID, explorer.
 
-    path = store or default_store_path()
+    The server is the store's one writer while it runs: `kg build` on the same store sends
+    its batches here, and each is visible to queries as soon as it is committed. Requests
+    are logged on stdout; stopping (Ctrl-C, SIGTERM) prints one line on stderr.
+    """
+    from kg.serve import serve as run_serve
+
     try:
+        path = _store_path(store)
         if not path.exists():
             raise KgError(f"{path}: no store here; run `kg build` first")
         typer.echo(f"serving {path} at http://{host}:{port}/ (Ctrl-C stops)", err=True)
-        run_serve(path, host, port, timeout_s=timeout, max_rows=max_rows, max_body=max_body)
+        run_serve(
+            path,
+            host,
+            port,
+            timeout_s=timeout,
+            max_rows=max_rows,
+            max_body=max_body,
+            waiting=lambda line: typer.echo(line, err=True),
+        )
     except KgError as exc:
         raise _fail(str(exc)) from None
+    typer.echo(f"stopped serving {path}; the store is closed", err=True)
 
 
 @app.command()

@@ -3,7 +3,9 @@
 A document whose sha256 and extractor version match what the store recorded is skipped;
 a changed one replaces its graph in one transaction; new ones are added in batches by the
 store's bulk loader (``Store.add_graphs``: a crash loses the batch, never part of a
-document). A file that cannot be read is reported and skipped; the others go on.
+document). A file that cannot be read is reported and skipped; the others go on. The store
+may be a :class:`kg.owner.RemoteWriter`: the same calls, made to the ``kg serve`` that owns
+the store, which commits each batch in one transaction.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from kg.extract import extract
 from kg.extract.vocabulary import read_grades, read_indicators, read_themes
 from kg.namespace import IKG, bind_prefixes, graph_iri
 from kg.resources import resource_dir
-from kg.sources import file_sha256, iter_source_files, read_document
+from kg.sources import file_sha256, iter_source_files, read_document, unsupported_reason
 from kg.store import ONTOLOGY_GRAPH, REFERENCE_GRAPH, SUMMARY_GRAPH, Store
 
 
@@ -37,12 +39,18 @@ class BuildReport:
     ingested: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
-    triples: int = 0
+    triples: int = 0  # quads in the store after the build (source data: graphs, descriptions)
+    unsupported: list[str] = field(default_factory=list)  # one line per file of no read type
+
+    @property
+    def quads(self) -> int:
+        """Quads of source data in the store after the build (``triples``, kept for callers)."""
+        return self.triples
 
     @property
     def ok(self) -> bool:
-        """True unless nothing could be ingested while something failed."""
-        return not self.failed or bool(self.ingested or self.skipped)
+        """True unless nothing could be ingested while something failed or was not read."""
+        return not (self.failed or self.unsupported) or bool(self.ingested or self.skipped)
 
 
 def _static_graphs() -> list[tuple[object, Graph]]:
@@ -183,22 +191,31 @@ def build(
     store: Store,
     progress: Callable[[Path, str], None] | None = None,
     jobs: int = 1,
+    batch_documents: int = BATCH_DOCUMENTS,
+    on_total: Callable[[int], None] | None = None,
 ) -> BuildReport:
     """Ingest every readable document under ``sources`` into ``store``.
 
     With ``jobs > 1`` documents are read and extracted in that many worker processes; the
     store is written by this process only, so the result is the same as with one process.
     Documents new to the store are committed in batches of up to ``BATCH_DOCUMENTS``;
-    changed ones one transaction each.
+    changed ones one transaction each. ``store`` may be a :class:`kg.owner.RemoteWriter` (the
+    store is served: its server writes each batch in one transaction). ``on_total`` is told
+    how many documents there are before the first is read; ``progress`` then hears of each.
     """
     report = BuildReport()
+    unsupported: list[Path] = []
+    paths = list(iter_source_files(sources, unsupported))  # a missing source: error, no writes
+    report.unsupported = [unsupported_reason(path) for path in unsupported]
+    if on_total is not None:
+        on_total(len(paths))
     for read in (read_themes, read_grades, read_indicators):
         read()  # a bad trigger vocabulary is one error here, not a failure per document
     _load_static(store)
     seen: dict[str, Path] = {}
     todo: list[Path] = []
     new: set[Path] = set()  # no graph of this name yet: the bulk loader may add it
-    for path in iter_source_files(sources):
+    for path in paths:
         key = str(graph_iri(path.stem))
         if key in seen:
             report.failed.append((str(path), f"{path}: same document graph as {seen[key]}"))
@@ -234,7 +251,7 @@ def build(
         elif path in new and "_:" not in outcome.triples:
             batch.append((path, outcome))
             size = sum(len(p.triples) for _, p in batch)
-            if len(batch) >= BATCH_DOCUMENTS or size >= BATCH_BYTES:
+            if len(batch) >= batch_documents or size >= BATCH_BYTES:
                 commit_batch()
         else:
             store.replace_graph_ntriples(

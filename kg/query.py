@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from kg.errors import KgError
 from kg.resources import resource_dir
-from kg.store import Store
+from kg.store import Store, turtle_prefixes
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -25,6 +25,14 @@ RESULT_FORMATS = {
     "xml": ox.QueryResultsFormat.XML,
 }
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+QUERY_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples")
+GRAPH_FORMATS = {
+    "table": ox.RdfFormat.TURTLE,
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "json": ox.RdfFormat.JSON_LD,
+    "xml": ox.RdfFormat.RDF_XML,
+}
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,9 @@ def bundled_queries() -> dict[str, Path]:
 def read_query(query: str) -> QueryFile:
     """Resolve QUERY: a path to a ``.rq`` file, a bundled query's name, or SPARQL text."""
     path = None
-    if query.endswith(".rq") or "/" in query and "\n" not in query and "{" not in query:
+    if query.endswith(".rq") or (
+        "/" in query and not re.search(r"\s", query.strip()) and not re.search(r"[<>{}]", query)
+    ):
         path = Path(query)
         if not path.is_file():
             raise KgError(f"{query}: no such query file")
@@ -119,6 +129,10 @@ def _bindings(query: QueryFile, params: dict[str, str] | None) -> dict[str, ox.T
     unknown = set(params) - set(query.params) if query.path else set()
     if unknown:
         raise KgError(f"{query.name}: unknown parameter(s) {', '.join(sorted(unknown))}")
+    missing = [name for name in query.required if name not in params]
+    if missing:
+        needed = " ".join(f"--param {name}=VALUE" for name in missing)
+        raise KgError(f"{query.name}: needs {needed} ({query.summary or 'see the query file'})")
     return {name: to_term(value) for name, value in params.items()}
 
 
@@ -163,6 +177,63 @@ def run_query(store: Store, query: str, params: dict[str, str] | None = None) ->
     variables = [v.value for v in solutions.variables]
     rows = [{name: _plain(solution[name]) for name in variables} for solution in solutions]
     return QueryResult(variables, rows)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What ``kg query`` prints: rows for a table, else text (stdout) and a note (stderr)."""
+
+    rows: QueryResult | None = None
+    text: str = ""
+    note: str = ""
+
+
+def answer(store: Store, query: str, fmt: str, params: dict[str, str] | None = None) -> Answer:
+    """Run QUERY and render it in ``fmt`` (one of :data:`QUERY_FORMATS`), read whole.
+
+    SELECT: a table, or SPARQL results in csv/tsv/json/xml. ASK: ``true``/``false`` as a
+    table, or SPARQL results. CONSTRUCT/DESCRIBE: Turtle (table, turtle), N-Triples,
+    JSON-LD (json) or RDF/XML (xml), and a note of how many triples, which says so when none.
+    """
+    results = execute(store, query, params)
+    if isinstance(results, ox.QuerySolutions):
+        if fmt == "table":
+            variables = [v.value for v in results.variables]
+            rows = [{name: _plain(row[name]) for name in variables} for row in results]
+            return Answer(rows=QueryResult(variables, rows))
+        if fmt not in RESULT_FORMATS:
+            raise KgError(f"--format {fmt}: a SELECT gives rows: table, csv, tsv, json or xml")
+        return Answer(text=_results_text(results, fmt))
+    if isinstance(results, ox.QueryBoolean):
+        if fmt == "table":
+            return Answer(text=f"{str(bool(results)).lower()}\n")
+        if fmt not in RESULT_FORMATS:
+            raise KgError(f"--format {fmt}: an ASK gives a boolean: table, csv, tsv, json or xml")
+        return Answer(text=_results_text(results, fmt))
+    if fmt not in GRAPH_FORMATS:
+        raise KgError(
+            f"--format {fmt}: a CONSTRUCT or DESCRIBE gives triples: table or turtle, "
+            "ntriples, json (JSON-LD) or xml (RDF/XML)"
+        )
+    triples = list(results)
+    if not triples:
+        return Answer(note="0 triples: the query matched nothing")
+    prefixes = None
+    if GRAPH_FORMATS[fmt] == ox.RdfFormat.TURTLE:
+        prefixes = turtle_prefixes(
+            term.value
+            for triple in triples
+            for term in (triple.subject, triple.object)
+            if isinstance(term, ox.NamedNode)
+        )
+    body = ox.serialize(sorted(triples, key=str), None, GRAPH_FORMATS[fmt], prefixes=prefixes)
+    return Answer(text=body.decode("utf-8"), note=f"{len(triples)} triples")
+
+
+def _results_text(results, fmt: str) -> str:
+    buffer = io.BytesIO()
+    results.serialize(buffer, RESULT_FORMATS[fmt])
+    return buffer.getvalue().decode("utf-8")
 
 
 def serialize_results(store: Store, query: str, fmt: str, params=None) -> str:

@@ -16,6 +16,11 @@
 - ``/`` -- the explorer page (``kg/templates/explorer.html``); ``/queries`` the bundled
   queries as JSON; ``/views/NAME`` the interactive views.
 
+The server opens its store read-write and is its one writer while it runs (``kg.owner``):
+``kg build`` on the same store sends its writes to ``POST /_kg/store/METHOD`` (token from the
+store's ``kg-serve.json``), which applies them one at a time, each batch in one transaction,
+so queries (on snapshots) see a batch whole as soon as it commits.
+
 Queries run in a bounded pool of worker threads (Oxigraph releases the GIL). A timed-out
 query is answered at once and told to stop: it stops at its next row; one that computes long
 before its first row keeps its worker until done, and when every worker is busy new queries
@@ -28,7 +33,9 @@ import asyncio
 import html
 import io
 import json
+import os
 import re
+import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,7 +48,8 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SH, SKOS, VOID, XSD
 
 from kg.errors import KgError
 from kg.namespace import BASE, DATA, IKG, NIF, PREFIXES, PROV, SCHEMA, bind_prefixes
-from kg.store import Store
+from kg.owner import REMOTE_METHODS
+from kg.store import Store, turtle_prefixes
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DATA_LICENSE = URIRef("http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/")
@@ -236,12 +244,19 @@ def answer_query(
         media = negotiate(accept, list(GRAPH_TYPES))
         if media is None:
             raise QueryRefused(406, "graph results come as Turtle, N-Triples, JSON-LD or RDF/XML")
-        ox.serialize(rows, buffer, GRAPH_TYPES[media], prefixes=_prefixes())
+        ox.serialize(rows, buffer, GRAPH_TYPES[media], prefixes=_prefixes(rows))
     return Answer(buffer.getvalue(), media, truncated)
 
 
-def _prefixes() -> dict[str, str]:
-    return {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+def _prefixes(triples: list[ox.Triple]) -> dict[str, str]:
+    """The prefixes for these triples: the ontology's, and one per folder of instance IRIs,
+    so local names carry no escaped ``\\/``."""
+    return turtle_prefixes(
+        term.value
+        for triple in triples
+        for term in (triple.subject, triple.object)
+        if isinstance(term, ox.NamedNode)
+    )
 
 
 class QueryRunner:
@@ -540,6 +555,55 @@ def void_graph(store: Store, base_url: str, license_iri: URIRef = DATA_LICENSE) 
     return graph
 
 
+# ------------------------------------------------------------------ the owner
+def store_call(store: Store, method: str, payload: dict):
+    """Run one :class:`kg.owner.RemoteWriter` call on the store; a JSON-able result.
+
+    Batches of new documents are written in one transaction (``add_graphs_atomic``), not by
+    the bulk loader, so the server's queries never see part of one.
+    """
+    if method == "ping":
+        return {"pid": os.getpid()}
+    if method == "graph_state":
+        state = store.graph_state(URIRef(payload["graph_name"]))
+        return None if state is None else list(state)
+    if method == "has_graph":
+        return store.has_graph(URIRef(payload["graph_name"]))
+    if method == "graph_states":
+        return [list(row) for row in store.graph_states()]
+    if method == "named_graphs":
+        return store.named_graphs()
+    if method == "len":
+        return len(store)
+    if method == "select":
+        solutions = store.query(payload["sparql"])
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise KgError("select: not a SELECT query")
+        variables = [v.value for v in solutions.variables]
+        return json.loads(_solutions_json(variables, list(solutions)))
+    if method == "add_graphs":
+        # two builds may write through one server: a graph another build added since this
+        # one looked is replaced instead (writes run one at a time, so this check holds)
+        batch = [(URIRef(n), t, d) for n, t, d in payload["batch"]]
+        for name, triples, description in batch:
+            if store.has_graph(name):
+                store.replace_graph_ntriples(name, triples, description)
+        store.add_graphs_atomic([item for item in batch if not store.has_graph(item[0])])
+    elif method == "replace_graph_ntriples":
+        store.replace_graph_ntriples(
+            URIRef(payload["graph_name"]), payload["triples"], payload.get("description")
+        )
+    elif method == "remove_graph":
+        store.remove_graph(URIRef(payload["graph_name"]))
+    elif method == "flush":
+        store.flush()
+    elif method == "optimize":
+        store.optimize()
+    else:
+        raise KgError(f"no store method {method!r}")
+    return None
+
+
 # ------------------------------------------------------------------ the app
 def create_app(
     store: Store,
@@ -548,8 +612,13 @@ def create_app(
     max_rows: int = DEFAULT_MAX_ROWS,
     max_body: int = DEFAULT_MAX_BODY,
     workers: int = DEFAULT_WORKERS,
+    owner_token: str | None = None,
 ):
-    """The ASGI app serving ``store`` read-only (see the module docstring)."""
+    """The ASGI app serving ``store`` read-only (see the module docstring).
+
+    With ``owner_token`` the app also takes the writes of ``kg build`` (``kg.owner``) on
+    ``POST /_kg/store/METHOD`` from a client holding that token; they run one at a time.
+    """
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.middleware.cors import CORSMiddleware
@@ -558,6 +627,7 @@ def create_app(
     from starlette.routing import Route
 
     runner = QueryRunner(store, timeout_s=timeout_s, max_rows=max_rows, workers=workers)
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-writer")
 
     def refuse(exc: QueryRefused) -> Response:
         return PlainTextResponse(exc.message + "\n", status_code=exc.status)
@@ -667,7 +737,7 @@ def create_app(
         if chosen == "text/html":
             page = await asyncio.to_thread(resource_html, store, iri, triples)
             return HTMLResponse(page, headers=headers)
-        body = ox.serialize(triples, None, GRAPH_TYPES[chosen], prefixes=_prefixes())
+        body = ox.serialize(triples, None, GRAPH_TYPES[chosen], prefixes=_prefixes(triples))
         return Response(body, headers=headers, media_type=chosen + "; charset=utf-8")
 
     async def void(request: Request) -> Response:
@@ -717,7 +787,30 @@ def create_app(
 
         return JSONResponse([{"name": k, "description": v} for k, v in VIEWS.items()])
 
+    async def owner_call(request: Request) -> Response:
+        import secrets
+
+        given = request.headers.get("authorization", "")
+        if owner_token is None or not secrets.compare_digest(given, f"Bearer {owner_token}"):
+            return PlainTextResponse("not found\n", status_code=404)
+        method = request.path_params["method"]
+        if method != "ping" and method not in REMOTE_METHODS:
+            return PlainTextResponse(f"no store method {method!r}\n", status_code=404)
+        try:
+            payload = json.loads(await request.body() or b"{}")
+        except ValueError:
+            return PlainTextResponse("request body is not JSON\n", status_code=400)
+        loop = asyncio.get_running_loop()
+        try:
+            result = await loop.run_in_executor(writer, store_call, store, method, payload)
+        except KgError as exc:
+            return PlainTextResponse(f"{exc}\n", status_code=400)
+        except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
+            return PlainTextResponse(f"{type(exc).__name__}: {exc}\n", status_code=500)
+        return JSONResponse(result)
+
     routes = [
+        Route("/_kg/store/{method}", owner_call, methods=["POST"]),
         Route("/", explorer),
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/id/{path:path}", resource),
@@ -750,6 +843,43 @@ _ENDPOINT_HELP = (
 )
 
 
+def _loopback(host: str) -> str:
+    """The address a local client reaches a server bound to ``host`` at."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+def open_owned(path: Path, waiting=None) -> Store:
+    """Open ``path`` read-write for a server, waiting while a build holds it.
+
+    Another ``kg serve`` owning it is an error (one server per store); any other holder (a
+    ``kg build`` started before the server) is waited for, said once through ``waiting``.
+    """
+    import time
+
+    from kg.errors import StoreInUseError
+    from kg.owner import find_owner
+
+    said = False
+    while True:
+        try:
+            return Store(path)
+        except StoreInUseError:
+            owner = find_owner(path)
+            if owner is not None:
+                raise KgError(
+                    f"{path}: already served by kg serve (pid {owner.pid}) at {owner.url}; "
+                    "one server per store"
+                ) from None
+            if not said and waiting is not None:
+                waiting(f"{path}: open in another process (a kg build?); serving when it ends")
+                said = True
+            time.sleep(0.5)
+
+
 def serve(
     store_path: Path | str,
     host: str = "127.0.0.1",
@@ -759,12 +889,41 @@ def serve(
     max_rows: int = DEFAULT_MAX_ROWS,
     max_body: int = DEFAULT_MAX_BODY,
     workers: int = DEFAULT_WORKERS,
+    waiting=None,
 ) -> None:
-    """Serve the store at ``store_path`` (opened read-only) until interrupted."""
+    """Serve the store at ``store_path`` until interrupted, as its one writer (``kg.owner``).
+
+    The public endpoint is read-only; ``kg build`` on the same store sends its writes here.
+    Each request is logged on stdout (uvicorn's access log).
+    """
     import uvicorn
 
-    store = Store(Path(store_path), read_only=True)
+    from kg.owner import new_token, remove_owner, write_owner
+
+    path = Path(store_path)
+    store = open_owned(path, waiting)
+    token = new_token()
     app = create_app(
-        store, timeout_s=timeout_s, max_rows=max_rows, max_body=max_body, workers=workers
+        store,
+        timeout_s=timeout_s,
+        max_rows=max_rows,
+        max_body=max_body,
+        workers=workers,
+        owner_token=token,
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    write_owner(path, f"http://{_loopback(host)}:{port}", token)
+
+    def stop(signum, frame):  # uvicorn stops gracefully, then raises the signal again: here
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        uvicorn.run(
+            app, host=host, port=port, log_level="info", access_log=True, server_header=False
+        )
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM, raised again by uvicorn once it stopped
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        remove_owner(path, token)
+        store.flush()

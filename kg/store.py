@@ -19,11 +19,17 @@ names as pending (``<graph/pending> prov:generated G``), the bulk load follows, 
 transaction writes the descriptions and clears the mark. A crash in between leaves the mark,
 and the next read-write open removes those graphs, with what only they stated, before
 anything else: a document is in the store with its description, or not at all.
+
+While ``kg serve`` runs, it is the store's one writer (``kg.owner``): the batches a build sends
+it are written by :meth:`Store.add_graphs_atomic`, one transaction each, because readers are
+served meanwhile. Read-only opens (``Store(path, read_only=True)``) never take the lock; they
+are retried while a writer compacts away a file the manifest they read still names.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -32,7 +38,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF
 
 from kg.errors import KgError, StoreInUseError
-from kg.namespace import GRAPH, IKG
+from kg.namespace import DATA, GRAPH, IKG
 
 DEFAULT_STORE = "kg-store"
 REFERENCE_GRAPH = GRAPH["reference"]
@@ -47,12 +53,101 @@ _PENDING = (ox.NamedNode(str(PENDING)), ox.NamedNode(str(PROV.generated)))
 
 
 def default_store_path() -> Path:
-    """``$KG_STORE`` when set, else ``./kg-store``."""
-    return Path(os.environ.get("KG_STORE", DEFAULT_STORE))
+    """``$KG_STORE`` when set, else ``./kg-store``; ``KG_STORE=`` (set but empty) is an error.
+
+    An empty value would otherwise be ``Path("")``, the current folder, which a read-write
+    open turns into an Oxigraph store.
+    """
+    value = os.environ.get("KG_STORE")
+    if value is None:
+        return Path(DEFAULT_STORE)
+    if not value.strip():
+        raise KgError("KG_STORE is set but empty: give a store folder, or unset it for ./kg-store")
+    return Path(value)
+
+
+def is_store_folder(path: Path) -> bool:
+    """Whether ``path`` holds an Oxigraph (RocksDB) store: its ``CURRENT`` file names one."""
+    return (Path(path) / "CURRENT").is_file()
+
+
+def _check_writable_location(path: Path) -> None:
+    """Refuse to turn a folder that holds other files into a store (``--store .``)."""
+    if path.is_dir() and not is_store_folder(path):
+        others = [child.name for child in path.iterdir() if not child.name.startswith(".")]
+        if others:
+            raise KgError(
+                f"{path}: not a store (no Oxigraph files) and not empty ({len(others)} entries);"
+                " refusing to write a store into it"
+            )
+
+
+_PREFIX_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def turtle_prefixes(iris: Iterable[str]) -> dict[str, str]:
+    """Prefixes for Turtle and TriG whose local names need no escapes.
+
+    The ontology's prefixes and one per first-level folder of the instance IRIs
+    (``id/partnership/`` as ``partnership:``); a prefix is dropped when an IRI it would
+    abbreviate has a ``/`` or ``#`` left (``id:holding\\/a\\/b`` is legal Turtle but unreadable),
+    so such an IRI is written in full.
+
+    >>> p = turtle_prefixes(["https://w3id.org/inspection-kg/id/partnership/fife",
+    ...                      "https://w3id.org/inspection-kg/id/holding/a/b"])
+    >>> p["partnership"], "holding" in p, "id" in p, p["xsd"]
+    ('https://w3id.org/inspection-kg/id/partnership/', False, False, 'http://www.w3.org/2001/XMLSchema#')
+    """
+    from kg.namespace import PREFIXES
+
+    candidates = {str(namespace): prefix for prefix, namespace in PREFIXES.items()}
+    candidates.setdefault(str(GRAPH), "graph")
+    data = str(DATA)
+    iris = set(iris)
+    for iri in iris:
+        rest = iri[len(data) :] if iri.startswith(data) else ""
+        folder, slash, _ = rest.partition("/")
+        if slash and _PREFIX_NAME.fullmatch(folder) and folder[:1].isalpha():
+            name = folder if folder not in PREFIXES else f"id-{folder}"
+            candidates.setdefault(f"{data}{folder}/", name)
+    namespaces = sorted(candidates, key=len, reverse=True)
+    while True:
+        dropped = set()
+        for iri in iris:
+            match = next((ns for ns in namespaces if iri.startswith(ns)), None)
+            if match is not None and re.search(r"[/#]", iri[len(match) :]):
+                dropped.add(match)
+        if not dropped:
+            break
+        namespaces = [ns for ns in namespaces if ns not in dropped]
+    return {candidates[ns]: ns for ns in sorted(namespaces, key=candidates.get)}
 
 
 def _ntriples(graph: Graph) -> str:
     return graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+
+
+READ_ONLY_ATTEMPTS = 6
+
+
+def _open_read_only(path: Path):
+    """Open ``path`` read-only, again (up to six times, 0.05 to 1.6 s apart) while a process
+    writing it removes files its manifest still names: RocksDB compacts files away after
+    a commit, and a view opened at that moment reads a manifest naming a file already gone
+    ("IO error: No such file or directory ... .sst", raised as RuntimeError or OSError)."""
+    import time
+
+    for attempt in range(READ_ONLY_ATTEMPTS):
+        try:
+            return ox.Store.read_only(str(path))
+        except (OSError, RuntimeError) as exc:
+            message = str(exc)
+            if "No such file" not in message or attempt == READ_ONLY_ATTEMPTS - 1:
+                if isinstance(exc, RuntimeError):
+                    raise OSError(message) from exc
+                raise
+            time.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 class Store:
@@ -60,14 +155,18 @@ class Store:
 
     def __init__(self, path: Path | None = None, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
+        self.read_only = read_only
         try:
             if self.path is None:
                 self._store = ox.Store()
             elif read_only:
                 if not self.path.exists():
                     raise KgError(f"{self.path}: no store here; run `kg build` first")
-                self._store = ox.Store.read_only(str(self.path))
+                if self.path.is_dir() and not is_store_folder(self.path):
+                    raise KgError(f"{self.path}: not a store (no Oxigraph files in it)")
+                self._store = _open_read_only(self.path)
             else:
+                _check_writable_location(self.path)
                 self.path.parent.mkdir(parents=True, exist_ok=True)  # `--store new/dir/kg`
                 self._store = ox.Store(str(self.path))
         except OSError as exc:
@@ -207,6 +306,28 @@ class Store:
             f"INSERT DATA {{\n{descriptions}\n}} ;\nDELETE DATA {{ {self._marks(batch)} }}"
         )
 
+    def add_graphs_atomic(self, batch: list[tuple[URIRef, str, str]]) -> None:
+        """Add document graphs new to the store in ONE transaction: (name, N-Triples,
+        description) each, as :meth:`add_graphs` but never partly visible.
+
+        Used by ``kg serve`` for the batches ``kg build`` sends it: queries run on snapshots,
+        so each sees the whole batch (graphs, union, descriptions) or none of it. Slower than
+        the bulk loader (the quads go through one write batch in memory), safe with readers.
+        """
+        if not batch:
+            return
+        chunks = []
+        for name, triples, description in batch:
+            suffix = f"<{name}> .\n"
+            chunks.extend(line[:-2] + suffix for line in triples.splitlines() if line)
+            chunks.append(triples if triples.endswith("\n") else triples + "\n")
+            chunks.append(description if description.endswith("\n") else description + "\n")
+        data = "".join(chunks).encode("utf-8")
+        try:
+            self._store.extend(ox.parse(data, format=ox.RdfFormat.N_QUADS, lenient=True))
+        except (OSError, SyntaxError) as exc:
+            raise KgError(f"{self.path or 'store'}: batch not written ({exc})") from exc
+
     @staticmethod
     def _marks(batch: list[tuple[URIRef, str, str]]) -> str:
         return " ".join(f"<{PENDING}> <{PROV.generated}> <{name}> ." for name, _, _ in batch)
@@ -306,18 +427,36 @@ class Store:
             return
         if rdf_format not in formats:
             raise KgError(f"export: unknown format {rdf_format!r}")
+        prefixes = None
+        if rdf_format in ("turtle", "trig"):
+            prefixes = turtle_prefixes(self._iris())
         if formats[rdf_format] in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
             if self.indexed():
-                self._store.dump(output, formats[rdf_format], from_graph=ox.DefaultGraph())
+                self._store.dump(
+                    output, formats[rdf_format], from_graph=ox.DefaultGraph(), prefixes=prefixes
+                )
                 return
             union = ox.Store()
             union.extend(
                 ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
                 for q in self.dataset_quads()
             )
-            union.dump(output, formats[rdf_format], from_graph=ox.DefaultGraph())
+            union.dump(output, formats[rdf_format], from_graph=ox.DefaultGraph(), prefixes=prefixes)
         else:
-            ox.serialize(self.dataset_quads(), output, formats[rdf_format])
+            # sorted by graph then subject, so TriG groups each subject's triples
+            quads = self.dataset_quads()
+            if prefixes is not None:
+                quads = sorted(quads, key=lambda q: (str(q.graph_name), str(q.subject)))
+            ox.serialize(quads, output, formats[rdf_format], prefixes=prefixes)
+
+    def _iris(self) -> set[str]:
+        """The IRIs naming subjects and graphs, and IRI objects (for :func:`turtle_prefixes`)."""
+        iris: set[str] = set()
+        for quad in self._store.quads_for_pattern(None, None, None, None):
+            for term in (quad.subject, quad.object, quad.graph_name):
+                if isinstance(term, ox.NamedNode):
+                    iris.add(term.value)
+        return iris
 
     def dump_text(self, rdf_format: str) -> str:
         """The whole store serialised as text."""

@@ -27,4 +27,4 @@ def seed_store_path(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def seed_store(seed_store_path) -> Store:
     """The seed store, opened once for reading."""
-    return Store(seed_store_path)
+    return Store(seed_store_path, read_only=True)

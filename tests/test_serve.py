@@ -8,6 +8,7 @@ comparisons, one with tiny limits for the time, row and body limits.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -52,11 +53,12 @@ def endpoint(seed_store_path):
 
 
 @pytest.fixture(scope="module")
-def tight(seed_store_path):
-    """Base URL of a server with tiny limits: 0.3 s, 3 rows, 2,000-byte bodies."""
-    process, base = start_server(
-        seed_store_path, "--timeout", "0.3", "--max-rows", "3", "--max-body", "2000"
-    )
+def tight(seed_store_path, tmp_path_factory):
+    """Base URL of a server with tiny limits: 0.3 s, 3 rows, 2,000-byte bodies, serving a
+    copy of the seed store (a server owns its store: one server per store)."""
+    copy = tmp_path_factory.mktemp("tight") / "store"
+    shutil.copytree(seed_store_path, copy, ignore=shutil.ignore_patterns("LOCK", "kg-serve.json"))
+    process, base = start_server(copy, "--timeout", "0.3", "--max-rows", "3", "--max-body", "2000")
     yield base
     stop(process)
 
@@ -253,6 +255,24 @@ def test_linked_data_turtle_and_jsonld(endpoint):
     )
     assert jsonld.headers["content-type"].startswith("application/ld+json")
     assert label in triples_of(jsonld.content, ox.RdfFormat.JSON_LD)
+
+
+def test_served_turtle_has_no_escaped_slashes(endpoint):
+    """Local names with a ``/`` are escaped (``id:partnership\\/inverclyde``) unless each
+    folder of instance IRIs has its own prefix: pages and CONSTRUCT answers have them."""
+    page = httpx.get(endpoint + "/id/partnership/inverclyde", headers={"Accept": "text/turtle"})
+    construct = httpx.get(
+        endpoint + "/sparql",
+        params={"query": f"CONSTRUCT {{ ?s ?p <{INVERCLYDE}> }} WHERE {{ ?s ?p <{INVERCLYDE}> }}"},
+        headers={"Accept": "text/turtle"},
+    )
+    for answer in (page, construct):
+        assert answer.status_code == 200
+        assert "\\/" not in answer.text
+        prefix = "@prefix partnership: <https://w3id.org/inspection-kg/id/partnership/>"
+        assert prefix in answer.text
+        assert "partnership:inverclyde" in answer.text
+        assert triples_of(answer.content, ox.RdfFormat.TURTLE)
 
 
 def test_linked_data_html(endpoint):

@@ -244,6 +244,110 @@ def read_pdf(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
     return text, tuple(starts)
 
 
+MAX_UNZIPPED = 256 * 1024 * 1024
+"""Largest total uncompressed size of a .docx or .odt package read (a zip bomb is refused)."""
+
+
+def _open_package(path: Path, data: bytes, kind: str):
+    """The zip package of a Word or OpenDocument file, checked before anything is inflated."""
+    import io
+    import zipfile
+
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+        size = sum(info.file_size for info in package.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise KgError(f"{path}: corrupt {kind} (not a zip package: {exc})") from exc
+    if size > MAX_UNZIPPED:
+        raise KgError(f"{path}: too large unpacked ({size:,} bytes; the limit is {MAX_UNZIPPED:,})")
+    return package
+
+
+def read_docx(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
+    """Read a Word document (.docx) with python-docx: paragraphs and table rows in order.
+
+    A table row is one line, its cells separated by tabs; headers, footers and comments are
+    left out (they repeat on every page or are not the report's text).
+    """
+    import io
+
+    import docx
+    from docx.table import Table
+
+    _open_package(path, data, ".docx")
+    try:
+        document = docx.Document(io.BytesIO(data))
+        lines = []
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                for row in block.rows:
+                    cells = []
+                    for cell in row.cells:
+                        text = " ".join(cell.text.split())
+                        if text and (not cells or cells[-1] != text):  # merged cells repeat
+                            cells.append(text)
+                    if cells:
+                        lines.append("\t".join(cells))
+            else:
+                lines.append(block.text)
+    except KgError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - python-docx raises many types on damaged files
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise KgError(f"{path}: corrupt .docx ({reason})") from exc
+    return "\n".join(lines), ()
+
+
+_ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_ODF_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+
+
+def _odf_text(element) -> str:
+    """The text of an ODF paragraph or heading: spaces (``text:s``), tabs and line breaks."""
+    parts = [element.text or ""]
+    for child in element:
+        tag = child.tag
+        if tag == f"{{{_ODF_TEXT}}}s":
+            parts.append(" " * int(child.get(f"{{{_ODF_TEXT}}}c", "1")))
+        elif tag == f"{{{_ODF_TEXT}}}tab":
+            parts.append("\t")
+        elif tag == f"{{{_ODF_TEXT}}}line-break":
+            parts.append("\n")
+        elif tag in (f"{{{_ODF_TEXT}}}note", f"{{{_ODF_OFFICE}}}annotation"):
+            pass  # footnotes and comments are not the sentence's text
+        else:
+            parts.append(_odf_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def read_odt(path: Path, data: bytes) -> tuple[str, tuple[int, ...]]:
+    """Read an OpenDocument text (.odt): headings and paragraphs of ``content.xml`` in order.
+
+    Parsed with lxml (already a dependency) with entities and network access off; odfpy,
+    the one Python ODF library, has had no release since 2020.
+    """
+    from lxml import etree
+
+    package = _open_package(path, data, ".odt")
+    try:
+        content = package.read("content.xml")
+    except KeyError as exc:
+        raise KgError(f"{path}: corrupt .odt (no content.xml)") from exc
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(content, parser)
+    except etree.XMLSyntaxError as exc:
+        raise KgError(f"{path}: corrupt .odt (content.xml: {exc})") from exc
+    blocks = (f"{{{_ODF_TEXT}}}p", f"{{{_ODF_TEXT}}}h")
+    lines = []
+    for element in root.iter(*blocks):
+        if any(ancestor.tag in blocks for ancestor in element.iterancestors()):
+            continue  # a paragraph inside a note of another paragraph
+        lines.append(_odf_text(element))
+    return "\n".join(lines), ()
+
+
 Reader = Callable[[Path, bytes], tuple[str, tuple[int, ...]]]
 READERS: dict[str, Reader] = {
     ".txt": read_text_file,
@@ -251,6 +355,8 @@ READERS: dict[str, Reader] = {
     ".html": read_html,
     ".htm": read_html,
     ".pdf": read_pdf,
+    ".docx": read_docx,
+    ".odt": read_odt,
 }
 MEDIA_TYPES = {
     ".txt": "text/plain",
@@ -258,7 +364,11 @@ MEDIA_TYPES = {
     ".html": "text/html",
     ".htm": "text/html",
     ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".odt": "application/vnd.oasis.opendocument.text",
 }
+PACKAGED = frozenset({".pdf", ".docx", ".odt"})
+"""Types read up to :data:`MAX_BYTES` (images inside), not :data:`MAX_TEXT_BYTES`."""
 
 
 def _read_bounded(path: Path, limit: int) -> bytes:
@@ -300,7 +410,7 @@ def file_sha256(path: Path) -> str | None:
     Used to skip unchanged documents without reading a FIFO, a device or a huge file whole.
     """
     path = Path(path)
-    limit = MAX_BYTES if path.suffix.lower() == ".pdf" else MAX_TEXT_BYTES
+    limit = MAX_BYTES if path.suffix.lower() in PACKAGED else MAX_TEXT_BYTES
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
@@ -373,7 +483,7 @@ def read_document(path: Path) -> Document:
     reader = READERS.get(suffix)
     if reader is None:
         raise KgError(f"{path}: unsupported file type {path.suffix or '(none)'}")
-    data = _read_bounded(path, MAX_BYTES if suffix == ".pdf" else MAX_TEXT_BYTES)
+    data = _read_bounded(path, MAX_BYTES if suffix in PACKAGED else MAX_TEXT_BYTES)
     if not data.strip():
         raise KgError(f"{path}: empty file")
     text, page_starts = reader(path, data)
@@ -397,24 +507,52 @@ def read_document(path: Path) -> Document:
     )
 
 
-def iter_source_files(sources: list[Path]) -> Iterator[Path]:
+IGNORED_SUFFIXES = frozenset({".csv", ".json", ".jsonl", ".tsv", ".ttl", ".trig", ".rq", ".py"})
+"""Data that sits beside documents (manifests, expectations, queries): not reported as
+unsupported when met in a folder."""
+
+
+def unsupported_reason(path: Path) -> str:
+    """One line saying a file is not read, and what is.
+
+    >>> unsupported_reason(Path("a/b.rtf"))
+    'a/b.rtf: unsupported file type .rtf, not read (kg reads .txt .md .html .htm .pdf .docx .odt)'
+    """
+    known = " ".join(READERS)
+    return f"{path}: unsupported file type {path.suffix or '(none)'}, not read (kg reads {known})"
+
+
+def iter_source_files(sources: list[Path], unsupported: list[Path] | None = None) -> Iterator[Path]:
     """Yield the readable-type files under ``sources`` (files or folders, recursively), sorted.
 
-    Symlinked folders are not followed, so a symlink loop cannot hang the walk. A folder's
-    ``README`` (any suffix) describes the folder and is not a document; named as a file, it is read.
+    Files in a folder of a type no reader takes are appended to ``unsupported`` (when given),
+    except hidden files and :data:`IGNORED_SUFFIXES`. A folder's ``README`` (any suffix)
+    describes the folder and is neither a document nor unsupported; named as a file, it is read.
+    A file named directly is yielded whatever its type (reading it says why it cannot be read).
+    Symlinked folders are not followed, so a symlink loop cannot hang the walk. A missing
+    source is an error before anything is yielded.
     """
     for source in sources:
         source = Path(source)
+        if not (source.exists() or source.is_symlink()):
+            raise KgError(f"{source}: no such file or folder")
+    for source in sources:
+        source = Path(source)
         if source.is_dir():
-            found = []
+            found, skipped = [], []
             for root, dirs, files in os.walk(source, followlinks=False):
                 dirs.sort()
                 for name in files:
                     candidate = Path(root) / name
-                    if candidate.suffix.lower() in READERS and candidate.stem.lower() != "readme":
+                    if candidate.stem.lower() == "readme":
+                        continue
+                    suffix = candidate.suffix.lower()
+                    if suffix in READERS:
                         found.append(candidate)
+                    elif not name.startswith(".") and suffix not in IGNORED_SUFFIXES:
+                        skipped.append(candidate)
+            if unsupported is not None:
+                unsupported.extend(sorted(skipped))
             yield from sorted(found)
-        elif source.exists() or source.is_symlink():
-            yield source
         else:
-            raise KgError(f"{source}: no such file or folder")
+            yield source

@@ -6,14 +6,22 @@ Tests marked ``browser`` need Debian's chromium: they skip locally without it an
 
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import unquote
 
 import pytest
 from browser import EVIL_IMG, EVIL_SCRIPT, render, status_json, synthetic_store
 
 from kg.errors import KgError
+from kg.views.matrix import TEMPLATE as MATRIX_TEMPLATE
 from kg.report import write_report
+from kg.query import run_query
+from kg.views.matrix import agency_matrix, to_matrix_data
+from kg.views.select import select_views
+from kg.views.style import INK, MUTED, PAPER, POLARITY, contrast, tints
 from kg.viz import (
+    NETWORK_VIEWS,
     TEMPLATE,
     VIEWS,
     build_view,
@@ -44,7 +52,7 @@ def test_script_json_escapes_markup():
     assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
 
 
-@pytest.mark.parametrize("view", list(VIEWS))
+@pytest.mark.parametrize("view", list(NETWORK_VIEWS))
 def test_views_are_offline_and_counted(small_store, tmp_path, view):
     path = tmp_path / f"{view}.html"
     stats = write_view(small_store, view, path)
@@ -63,7 +71,8 @@ def test_evil_text_is_never_markup(evil_store, tmp_path):
         text = to_html(select_view(evil_store, view))
         assert EVIL_SCRIPT not in text and EVIL_IMG not in text
         # only the template's own scripts close: data and vis's code never end a script
-        assert text.lower().count("</script") == TEMPLATE.read_text().lower().count("</script")
+        template = MATRIX_TEMPLATE if view == "matrix" else TEMPLATE
+        assert text.lower().count("</script") == template.read_text().lower().count("</script")
         assert "onerror=window" not in text.replace("\\u003cimg src=x onerror=window", "")
 
 
@@ -104,7 +113,7 @@ def _check(rendered, stats):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("view", list(VIEWS))
+@pytest.mark.parametrize("view", list(NETWORK_VIEWS))
 def test_view_draws_in_chromium(small_store, tmp_path, view):
     stats = write_view(small_store, view, tmp_path / f"{view}.html")
     rendered = render(tmp_path / f"{view}.html", screenshot=f"synthetic-{view}.png")
@@ -114,7 +123,7 @@ def test_view_draws_in_chromium(small_store, tmp_path, view):
 
 @pytest.mark.browser
 def test_seed_views_draw_in_chromium(seed_store, tmp_path):
-    for view in VIEWS:
+    for view in NETWORK_VIEWS:
         stats = write_view(seed_store, view, tmp_path / f"{view}.html")
         rendered = render(tmp_path / f"{view}.html", screenshot=f"seeds-{view}.png")
         _check(rendered, stats)
@@ -161,3 +170,111 @@ def test_report_renders_in_chromium(small_store, tmp_path):
     assert rendered.status.get("ready") == "true"
     assert status_json(rendered, "errors") == [] and rendered.console == []
     assert rendered.status.get("pwned") == "undefined"
+
+
+# ------------------------------------------------------------------ the matrix
+def test_polarity_colours_and_text_contrast():
+    # text on every cell tint, and muted text on paper, reads at WCAG AA (4.5:1)
+    for polarity, levels in tints().items():
+        for tint in levels:
+            assert contrast(INK, tint) >= 4.5, (polarity, tint)
+    assert contrast(MUTED, PAPER) >= 4.5
+    colours = [s["color"] for s in POLARITY.values()]
+    assert len(set(colours)) == 3
+    # a second cue besides colour, one per polarity
+    assert len({s["cue"] for s in POLARITY.values()}) == 3
+
+
+def test_matrix_counts_equal_the_findings_query(seed_store):
+    data = to_matrix_data(select_views(seed_store))
+    assert data["themes"] and data["groups"] and data["partnerships"]
+    # every theme sits under a top concept of the scheme
+    groups = {g["id"] for g in data["groups"]}
+    assert all(data["groups"][t["group"]]["id"] in groups for t in data["themes"])
+    expected = {
+        (row["partnership"], row["theme"], row["polarity"], row["finding"])
+        for row in run_query(seed_store, "findings").rows
+        if row.get("theme")
+    }
+    got = set()
+    for inspection, polarity, themes, statement, *_ in data["findings"]:
+        p = data["partnerships"][data["inspections"][inspection]["partnership"]]["label"]
+        for t in themes:
+            got.add((p, data["themes"][t]["label"], data["polarities"][polarity],
+                     data["texts"][statement]))
+    assert {g for g in got if g[2] != "good practice"} == expected
+
+
+def test_agency_matrix_marks_bodies_in_every_partnership(small_store):
+    data = agency_matrix(select_views(small_store))
+    assert data["everywhere"] == ["id:agency/police-scotland"]
+    top = data["agencies"][0]
+    assert top["id"] == "id:agency/police-scotland" and len(top["partnerships"]) == 8
+
+
+def _cell_with_most_findings(store):
+    rows = [r for r in run_query(store, "findings").rows if r.get("theme")]
+    counts = {}
+    for row in rows:
+        key = (row["partnership"], row["theme"])
+        counts.setdefault(key, set()).add((row["polarity"], row["finding"]))
+    key = max(counts, key=lambda k: (len({p for p, _ in counts[k]}), len(counts[k]), k))
+    return key, counts[key]
+
+
+@pytest.mark.browser
+def test_matrix_cell_lists_exactly_its_findings(seed_store, tmp_path):
+    (partnership, theme), expected = _cell_with_most_findings(seed_store)
+    data = to_matrix_data(select_views(seed_store))
+    row = next(p["id"] for p in data["partnerships"] if p["label"] == partnership)
+    col = next(t["id"] for t in data["themes"] if t["label"] == theme)
+    path = tmp_path / "matrix.html"
+    write_view(seed_store, "matrix", path)
+    rendered = render(
+        path, screenshot="seeds-matrix-cell.png", fragment=f"cell={row}|{col}", size=(1500, 900)
+    )
+    assert rendered.status.get("ready") == "true", rendered.status
+    assert status_json(rendered, "errors") == [] and rendered.console == []
+    listed = {tuple(item) for item in status_json(rendered, "panel")}
+    # good practice has no theme in the findings query; the rest must match it exactly
+    assert {i for i in listed if i[0] != "good practice"} == expected
+    assert len(expected) >= 2
+    # the sources name the document by its title and date, not by its file id
+    docs = {
+        data["documents"][f[5]]["id"]: data["documents"][f[5]]
+        for f in data["findings"]
+        if data["partnerships"][data["inspections"][f[0]]["partnership"]]["id"] == row
+    }
+    panel = rendered.dom[rendered.dom.index('id="panel"') :]
+    for doc in docs.values():
+        assert doc["title"] and html.escape(doc["title"], quote=False) in panel
+        assert doc["date"] in panel
+    assert f"cell={row}|{col}" in unquote(rendered.status["hash"])
+
+
+@pytest.mark.browser
+def test_matrix_filters_and_collapses_from_the_url(small_store, tmp_path):
+    path = tmp_path / "matrix.html"
+    stats = write_view(small_store, "matrix", path)
+    whole = render(path)
+    assert int(whole.status["rows"]) == stats.nodes == 8
+    assert int(whole.status["cols"]) == stats.columns
+    # synthetic years run 2010..2017 by partnership: 2010-2011 keeps partnerships 0 and 1
+    narrowed = render(path, fragment="from=2010&to=2011")
+    assert int(narrowed.status["rows"]) == 2
+
+
+
+@pytest.mark.browser
+def test_matrix_groups_fold_under_the_schemes_top_concepts(seed_store, tmp_path):
+    data = to_matrix_data(select_views(seed_store))
+    assert len(data["groups"]) < len(data["themes"])
+    path = tmp_path / "matrix.html"
+    write_view(seed_store, "matrix", path)
+    every = ",".join(str(i) for i in range(len(data["groups"])))
+    folded = render(path, fragment=f"collapsed={every}")
+    assert int(folded.status["cols"]) == len(data["groups"])
+    # one group folded: its themes become one column
+    first = sum(1 for t in data["themes"] if t["group"] == 0)
+    one = render(path, fragment="collapsed=0")
+    assert int(one.status["cols"]) == len(data["themes"]) - first + 1

@@ -14,9 +14,9 @@ import pytest
 from browser import EVIL_IMG, EVIL_SCRIPT, render, status_json, synthetic_store
 
 from kg.errors import KgError
-from kg.views.matrix import TEMPLATE as MATRIX_TEMPLATE
-from kg.report import write_report
 from kg.query import run_query
+from kg.report import write_report
+from kg.views.matrix import TEMPLATE as MATRIX_TEMPLATE
 from kg.views.matrix import agency_matrix, to_matrix_data
 from kg.views.select import select_views
 from kg.views.style import INK, MUTED, PAPER, POLARITY, contrast, tints
@@ -278,3 +278,112 @@ def test_matrix_groups_fold_under_the_schemes_top_concepts(seed_store, tmp_path)
     first = sum(1 for t in data["themes"] if t["group"] == 0)
     one = render(path, fragment="collapsed=0")
     assert int(one.status["cols"]) == len(data["themes"]) - first + 1
+
+
+# ------------------------------------------------------------------ networks that stay readable
+RESET_SCRIPT = """
+(function () {
+  var st = document.getElementById("kg-status");
+  function go() {
+    if (st.getAttribute("data-kg-ready") !== "true") { setTimeout(go, 50); return; }
+    var before = kgView.network.getPositions();
+    var select = document.querySelector('select[data-facet="partnership"]');
+    select.value = select.options[2].value;
+    select.dispatchEvent(new Event("change"));
+    setTimeout(function () {
+      st.setAttribute("data-kg-filtered", kgView.network.body.nodeIndices.length);
+      st.setAttribute("data-kg-filtered-hash", location.hash);
+      document.getElementById("reset").click();
+      setTimeout(function () {
+        var after = kgView.network.getPositions(), moved = 0, n = 0;
+        Object.keys(before).forEach(function (id) {
+          n += 1;
+          var a = after[id];
+          var dx = a ? Math.abs(a.x - before[id].x) : 1, dy = a ? Math.abs(a.y - before[id].y) : 1;
+          if (dx > 0.5 || dy > 0.5) moved += 1;
+        });
+        st.setAttribute("data-kg-compared", n);
+        st.setAttribute("data-kg-moved", moved);
+      }, 600);
+    }, 600);
+  }
+  go();
+})();
+"""
+
+
+@pytest.mark.browser
+def test_filter_then_reset_keeps_every_position(small_store, tmp_path):
+    path = tmp_path / "themes.html"
+    stats = write_view(small_store, "themes", path)
+    rendered = render(path, inject=RESET_SCRIPT)
+    _check(rendered, stats)
+    assert int(rendered.status["filtered"]) < stats.nodes  # the filter hid something
+    assert "partnership=" in unquote(rendered.status["filtered-hash"])  # and said so in the URL
+    assert int(rendered.status["compared"]) == stats.nodes
+    assert int(rendered.status["moved"]) == 0
+
+
+def test_edges_keep_their_colours_and_parallel_edges_part(seed_store):
+    data = select_view(seed_store, "themes")
+    for edge in data.edges:
+        colour = edge["color"]
+        assert colour["highlight"] == colour["hover"] == colour["color"]
+    pairs = {}
+    for edge in data.edges:
+        pairs.setdefault(tuple(sorted((edge["from"], edge["to"]))), []).append(edge)
+    doubled = [group for group in pairs.values() if len(group) > 1]
+    assert doubled
+    for group in doubled:
+        curves = {(e["smooth"]["type"], e["smooth"]["roundness"]) for e in group}
+        assert len(curves) == len(group)
+    # improvement edges carry a dash cue besides their colour
+    assert all(e["dashes"] for e in data.edges if e.get("polarity") == "improvement")
+
+
+def test_views_show_only_their_facets_and_plain_counts(small_store):
+    assert set(select_view(small_store, "agencies").facets) == {"partnership"}
+    assert set(select_view(small_store, "themes").facets) == {"theme", "partnership", "polarity"}
+    data = select_view(small_store, "themes")
+    words = {fact for d in data.details.values() for fact, _ in d["facts"]}
+    assert not {"betweenness", "degree centrality", "community"} & words
+
+
+def test_agencies_view_leaves_out_bodies_in_every_partnership(small_store):
+    data = select_view(small_store, "agencies")
+    assert "id:agency/police-scotland" not in {n["id"] for n in data.nodes}
+    assert "Police Scotland" in data.note
+
+
+def test_evidence_cites_titles_and_merges_identical_sentences(seed_store):
+    data = select_view(seed_store, "overview")
+    assert data.extra["documents"]
+    assert all(d["title"] for d in data.extra["documents"].values())
+    for details in data.details.values():
+        texts = [e["text"] for e in details["evidence"]]
+        assert len(texts) == len(set(texts))
+
+
+FOCUS_STORE = 40  # partnerships: about 110 nodes in the overview, above FOCUS_MIN
+
+
+@pytest.mark.browser
+def test_focus_mode_shows_only_the_chosen_neighbourhood(tmp_path):
+    from kg.views.network import FOCUS_MIN
+
+    store = synthetic_store(FOCUS_STORE)
+    path = tmp_path / "overview.html"
+    stats = write_view(store, "overview", path)
+    data = select_view(store, "overview")
+    assert stats.nodes > FOCUS_MIN and data.extra["focusMode"]
+    # inspections are folded into their partnership
+    assert not any(n["kind"] in {"JointInspection", "ProgressReview"} for n in data.nodes)
+    chosen = "id:partnership/area-0007"
+    neighbours = {e["to"] for e in data.edges if e["from"] == chosen}
+    neighbours |= {e["from"] for e in data.edges if e["to"] == chosen}
+    rendered = render(path, screenshot="focus-overview.png", fragment=f"focus={chosen}")
+    _check(rendered, stats)
+    assert int(rendered.status["visible-nodes"]) == len(neighbours | {chosen})
+    # only the neighbourhood's nodes carry labels; most of the rest have none to start with
+    unlabelled = sum(1 for n in data.nodes if not n["label"])
+    assert unlabelled > stats.nodes // 2

@@ -35,15 +35,15 @@ from kg.analysis import (
     Selection,
     curie,
     pick_type,
-    to_communities,
     to_people_graph,
     to_theme_bipartite_graph,
-    to_theme_cooccurrence_graph,
 )
 from kg.errors import KgError
 from kg.store import Store
+from kg.views.matrix import agency_matrix
 from kg.views.page import fill_template, inline_safe, to_script_json
-from kg.views.select import as_view_selection
+from kg.views.select import as_view_selection, web_address
+from kg.views.style import POLARITY
 
 TEMPLATE = Path(__file__).parent / "templates" / "network.html"
 MAX_NODES = 2000
@@ -83,9 +83,17 @@ STYLE: dict[str, dict[str, str]] = {
 }
 #: Edge style by relation (or polarity): legend label, colour, dashes.
 EDGE_STYLE: dict[str, dict[str, object]] = {
-    "strength": {"label": "strength", "color": "#38a169", "dashes": False},
-    "improvement": {"label": "area for improvement", "color": "#dd6b20", "dashes": False},
-    "good practice": {"label": "good practice", "color": "#3182ce", "dashes": False},
+    "strength": {"label": "strength", "color": POLARITY["strength"]["color"], "dashes": False},
+    "improvement": {
+        "label": "area for improvement",
+        "color": POLARITY["improvement"]["color"],
+        "dashes": [9, 5],
+    },
+    "good practice": {
+        "label": "good practice",
+        "color": POLARITY["good practice"]["color"],
+        "dashes": [2, 4],
+    },
     "member": {"label": "member of partnership", "color": "#9ab3c9", "dashes": False},
     "inspected": {"label": "inspection of", "color": "#a0aec0", "dashes": False},
     "lead": {"label": "lead inspectorate", "color": "#c53030", "dashes": False},
@@ -95,6 +103,19 @@ EDGE_STYLE: dict[str, dict[str, object]] = {
     "post in": {"label": "post in", "color": "#cbd5e0", "dashes": True},
 }
 FACETS = ("theme", "partnership", "inspectorate", "polarity")
+#: The filters each view offers (only facets its nodes and edges can answer).
+VIEW_FACETS: dict[str, tuple[str, ...]] = {
+    "overview": FACETS,
+    "themes": ("theme", "partnership", "polarity"),
+    "agencies": ("partnership",),
+    "inspectorates": ("inspectorate", "partnership"),
+    "people": (),
+}
+FOCUS_MIN = 100
+"""Above this many nodes a view opens in focus mode (one node and its neighbours) and folds
+inspections into their partnership."""
+LABELLED = 40
+"""Above FOCUS_MIN nodes only this many (the most connected) carry a label on the canvas."""
 _PARTNERSHIP_SUFFIX = re.compile(
     r"\s+(community planning partnership|partnership|alliance)$", re.IGNORECASE
 )
@@ -164,8 +185,10 @@ class ViewData:
             "facets": self.facets,
             "legend": self.legend,
             "options": self.options,
-            "sizeBy": "degree centrality",
-            "widthBy": "weight (findings, memberships, inspections)",
+            "sizeBy": "how many other nodes it is joined to",
+            "widthBy": "how many findings, memberships or inspections it stands for",
+            "documents": self.extra.get("documents", {}),
+            "focusMode": self.extra.get("focusMode", False),
         }
 
 
@@ -299,19 +322,13 @@ class _Builder:
 
     def add_findings(self, selection: Selection) -> None:
         bipartite = to_theme_bipartite_graph(selection.findings)
-        cooccurrence = to_theme_cooccurrence_graph(bipartite)
-        community = {
-            node: n + 1
-            for n, members in enumerate(to_communities(cooccurrence))
-            for node in members
-        }
         for p, t, polarity, data in bipartite.edges(keys=True, data=True):
             if bipartite.nodes[p]["type"] != "Partnership":
                 p, t = t, p
             plabel, tlabel = bipartite.nodes[p]["label"], bipartite.nodes[t]["label"]
             self.node(p, plabel, "Partnership")
             theme = self.node(t, tlabel, "Theme", theme=tlabel, polarity=polarity)
-            theme["facts"]["community"] = str(community.get(t, ""))
+            theme["facts"].setdefault("partnerships with findings on it", set()).add(plabel)
             counts = theme["facts"].setdefault("findings", defaultdict(int))
             counts[polarity] += data["weight"]
             edge = self.edge(p, t, polarity, weight=data["weight"], polarity=polarity)
@@ -364,16 +381,42 @@ def to_view_graph(selection: Selection, view: str) -> nx.MultiGraph:
         builder.add_inspections(selection, with_inspection_nodes=True)
         builder.add_memberships(selection)
         builder.add_findings(selection)
+        if builder.graph.number_of_nodes() > FOCUS_MIN:
+            builder = _Builder(selection)
+            builder.add_inspections(selection, with_inspection_nodes=False)
+            builder.add_memberships(selection)
+            builder.add_findings(selection)
+            builder.graph.graph["note"] = (
+                "Inspections are folded into their partnership (click a partnership for them)."
+            )
     elif view == "themes":
         builder.add_findings(selection)
     elif view == "agencies":
         builder.add_memberships(selection)
+        everywhere = agency_matrix(selection)["everywhere"]
+        if everywhere:
+            names = sorted(builder.graph.nodes[a]["label"] for a in everywhere)
+            builder.graph.remove_nodes_from(everywhere)
+            builder.graph.graph["note"] = (
+                f"Left out, being in every (or nearly every) partnership: {', '.join(names)} "
+                "(see the report's agency x partnership matrix)."
+            )
     elif view == "inspectorates":
         builder.add_inspections(selection, with_inspection_nodes=False)
         builder.add_co_inspection(selection)
     elif view == "people":
         builder.add_people(selection)
     graph = builder.graph
+    graph.graph["view"] = view
+    graph.graph["documents"] = {
+        row["document"]: {
+            "title": row.get("title") or "",
+            "date": row.get("issued") or "",
+            "publisher": row.get("publisher") or "",
+            "url": web_address(row.get("url"), row.get("source")),
+        }
+        for row in getattr(selection, "documents", [])
+    }
     for _, data in graph.nodes(data=True):
         facets = {}
         for key in FACETS:
@@ -484,6 +527,23 @@ def _fact_value(value) -> str:
     return str(value)
 
 
+def _dedupe(evidence: list[dict]) -> list[dict]:
+    """Evidence items with identical sentences merged: ``{"text", "documents": [ids]}``.
+
+    >>> _dedupe([{"text": "a", "document": "d1"}, {"text": "a", "document": "d2"}])
+    [{'text': 'a', 'documents': ['d1', 'd2']}]
+    """
+    merged: dict[str, list[str]] = {}
+    for item in evidence:
+        if not item or not item.get("text"):
+            continue
+        docs = merged.setdefault(item["text"], [])
+        document = item.get("document") or ""
+        if document and document not in docs:
+            docs.append(document)
+    return [{"text": text, "documents": docs} for text, docs in merged.items()]
+
+
 def _cap(graph: nx.MultiGraph, limit: int) -> tuple[nx.MultiGraph, str]:
     if graph.number_of_nodes() <= limit:
         return graph, ""
@@ -504,12 +564,10 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
     graph, note = _cap(graph, max_nodes)
     simple = nx.Graph(graph)
     n = simple.number_of_nodes()
-    centrality = nx.degree_centrality(simple) if n > 1 else dict.fromkeys(simple, 0.0)
-    top = max(centrality.values(), default=0.0) or 1.0
-    if n <= 1000:
-        betweenness = nx.betweenness_centrality(simple)
-    else:
-        betweenness = nx.betweenness_centrality(simple, k=32, seed=SEED)
+    degree = dict(simple.degree())
+    top = max(degree.values(), default=0) or 1
+    focus_mode = n > FOCUS_MIN
+    labelled = set(sorted(degree, key=lambda x: (-degree[x], x))[:LABELLED]) if focus_mode else None
     positions = spring_positions(simple)
     physics = n <= PHYSICS_MAX
     max_weight = max((d["weight"] for _, _, d in graph.edges(data=True)), default=1) or 1
@@ -520,7 +578,7 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
         kind = data["type"] if data["type"] in STYLE else "Organisation"
         style = STYLE[kind]
         type_counts[kind] += 1
-        share = centrality[node] / top
+        share = degree[node] / top
         # big graphs are seen zoomed out: widen the range so hubs and their labels stand out
         size = 10 + 20 * math.sqrt(share) if physics else 5 + 55 * math.sqrt(share)
         font = 13 + round(6 * share) if physics else 10 + round(50 * share)
@@ -528,7 +586,9 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
         nodes.append(
             {
                 "id": node,
-                "label": _short(data["label"]),
+                "label": _short(data["label"]) if labelled is None or node in labelled else "",
+                "fullLabel": _short(data["label"]),
+                "kind": kind,
                 "title": f"{data['label']}\n{style['label']}",
                 "shape": style["shape"],
                 "color": {
@@ -544,9 +604,12 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
         )
         evidence = data["evidence"]
         facts = {k: _fact_value(v) for k, v in sorted(data["facts"].items()) if v}
-        facts["connections"] = str(simple.degree(node))
-        facts["degree centrality"] = f"{centrality[node]:.3f}"
-        facts["betweenness"] = f"{betweenness[node]:.3f}"
+        facts = {
+            (f"{k} ({len(data['facts'][k])})" if isinstance(data["facts"][k], set) else k): v
+            for k, v in facts.items()
+        }
+        facts["joined to"] = f"{degree[node]} other nodes"
+        evidence = _dedupe(evidence)
         details[node] = {
             "label": data["label"],
             "type": kind,
@@ -560,6 +623,10 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
             facets[key].update(data["facets"][key])
 
     edges, edge_details, relations = [], {}, set()
+    # parallel edges (a strength and an improvement between one pair) are curved apart
+    between: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for a, b, relation in sorted(graph.edges(keys=True)):
+        between[tuple(sorted((a, b)))].append(relation)
     for number, (a, b, relation, data) in enumerate(sorted(graph.edges(keys=True, data=True))):
         style = EDGE_STYLE.get(relation, {"label": relation, "color": "#a0aec0", "dashes": False})
         relations.add(relation)
@@ -569,7 +636,13 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
             "id": edge_id,
             "from": a,
             "to": b,
-            "color": {"color": style["color"], "opacity": 0.75 if physics else 0.35},
+            "relation": relation,
+            "color": {
+                "color": style["color"],
+                "highlight": style["color"],
+                "hover": style["color"],
+                "opacity": 0.8 if physics else 0.45,
+            },
             "dashes": style["dashes"],
             "width": round(
                 (1 + 7 * math.sqrt(weight / max_weight))
@@ -579,17 +652,25 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
             ),
             "title": f"{style['label']} × {weight}",
         }
+        siblings = between[tuple(sorted((a, b)))]
+        if len(siblings) > 1:
+            rank = siblings.index(relation)
+            edge["smooth"] = {
+                "enabled": True,
+                "type": "curvedCW" if rank % 2 == 0 else "curvedCCW",
+                "roundness": 0.18 + 0.14 * (rank // 2),
+            }
         if data.get("polarity"):
             edge["polarity"] = data["polarity"]
         if data.get("label"):
             edge["label"] = _short(str(data["label"]), 24)
         edges.append(edge)
-        facts = {"relation": str(style["label"]), "weight": str(weight)}
+        facts = {"relation": str(style["label"]), "how many": str(weight)}
         if data.get("inspections"):
             facts["inspections"] = _fact_value(data["inspections"])
         if data.get("label"):
             facts["as of"] = str(data["label"])
-        evidence = data.get("evidence") or []
+        evidence = _dedupe(data.get("evidence") or [])
         edge_details[edge_id] = {
             "label": f"{style['label']} × {weight}",
             "facts": [[k, v] for k, v in facts.items()],
@@ -603,9 +684,12 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
         "interaction": {
             "hover": True,
             "tooltipDelay": 150,
+            "selectConnectedEdges": True,
+            "hoverConnectedEdges": False,
             "hideEdgesOnDrag": n > 500,
             "hideEdgesOnZoom": n > 500,
             "navigationButtons": False,
+            # vis's keyboard module stops the stabilisation event: the page has its own keys
             "keyboard": False,
         },
         "nodes": {"borderWidth": 1, "font": {"face": "system-ui, sans-serif", "strokeWidth": 3}},
@@ -629,6 +713,7 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
     legend = {
         "nodes": [
             {
+                "kind": kind,
                 "label": STYLE[kind]["label"],
                 "color": STYLE[kind]["color"],
                 "shape": STYLE[kind]["shape"],
@@ -639,6 +724,7 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
         ],
         "edges": [
             {
+                "relation": r,
                 "label": EDGE_STYLE[r]["label"],
                 "color": EDGE_STYLE[r]["color"],
                 "dashes": EDGE_STYLE[r]["dashes"],
@@ -647,8 +733,23 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
             if r in relations
         ],
     }
+    if graph.graph.get("note"):
+        note = (note + " " if note else "") + graph.graph["note"]
+    if focus_mode:
+        note = (note + " " if note else "") + (
+            f"{n:,} nodes: the view opens on one node and its neighbours (focus mode); "
+            "search or click to move, Expand to add neighbours, Show all for the whole graph."
+        )
     if not nodes:
         note = (note + " " if note else "") + "Nothing to show: the store holds no such facts yet."
+    cited = {
+        document
+        for item in (*details.values(), *edge_details.values())
+        for entry in item["evidence"]
+        for document in entry["documents"]
+    }
+    documents = {k: v for k, v in graph.graph.get("documents", {}).items() if k in cited}
+    wanted = VIEW_FACETS.get(view, FACETS)
     return ViewData(
         view=view,
         title=f"inspection-kg · {view}",
@@ -658,11 +759,12 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
         edges=edges,
         details=details,
         edge_details=edge_details,
-        facets={key: sorted(values) for key, values in facets.items()},
+        facets={key: sorted(values) for key, values in facets.items() if key in wanted},
         legend=legend,
         options=options,
         total_nodes=total_nodes,
         total_edges=total_edges,
+        extra={"documents": documents, "focusMode": focus_mode},
     )
 
 

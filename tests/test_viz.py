@@ -200,8 +200,14 @@ def test_matrix_counts_equal_the_findings_query(seed_store):
     for inspection, polarity, themes, statement, *_ in data["findings"]:
         p = data["partnerships"][data["inspections"][inspection]["partnership"]]["label"]
         for t in themes:
-            got.add((p, data["themes"][t]["label"], data["polarities"][polarity],
-                     data["texts"][statement]))
+            got.add(
+                (
+                    p,
+                    data["themes"][t]["label"],
+                    data["polarities"][polarity],
+                    data["texts"][statement],
+                )
+            )
     assert {g for g in got if g[2] != "good practice"} == expected
 
 
@@ -262,7 +268,6 @@ def test_matrix_filters_and_collapses_from_the_url(small_store, tmp_path):
     # synthetic years run 2010..2017 by partnership: 2010-2011 keeps partnerships 0 and 1
     narrowed = render(path, fragment="from=2010&to=2011")
     assert int(narrowed.status["rows"]) == 2
-
 
 
 @pytest.mark.browser
@@ -387,3 +392,38 @@ def test_focus_mode_shows_only_the_chosen_neighbourhood(tmp_path):
     # only the neighbourhood's nodes carry labels; most of the rest have none to start with
     unlabelled = sum(1 for n in data.nodes if not n["label"])
     assert unlabelled > stats.nodes // 2
+
+
+# ------------------------------------------------------------------ notebook
+IFRAME_SCRIPT = """
+(function () {
+  var st = document.getElementById("kg-status");
+  function go() {
+    var frame = document.querySelector("iframe");
+    var inner = frame.contentDocument && frame.contentDocument.getElementById("kg-status");
+    if (!inner || inner.getAttribute("data-kg-ready") !== "true") { setTimeout(go, 50); return; }
+    ["ready", "rows", "nodes", "errors"].forEach(function (k) {
+      var v = inner.getAttribute("data-kg-" + k);
+      if (v !== null) st.setAttribute("data-kg-" + k, v);
+    });
+  }
+  go();
+})();
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("view", ["matrix", "themes"])
+def test_views_draw_inline_in_a_notebook(small_store, tmp_path, view):
+    shown = select_view(small_store, view)
+    cell = shown._repr_html_()
+    assert cell.startswith("<iframe srcdoc=") and "<script" not in cell  # all inside srcdoc
+    if view == "themes":
+        assert build_view(small_store, view)._repr_html_() == cell
+    page = tmp_path / "notebook.html"
+    page.write_text(f'<!DOCTYPE html><body>{cell}<div id="kg-status"></div></body>')
+    rendered = render(page, inject=IFRAME_SCRIPT)
+    assert rendered.status.get("ready") == "true", rendered.status
+    assert status_json(rendered, "errors") == [] and rendered.console == []
+    drawn = rendered.status.get("rows") if view == "matrix" else rendered.status.get("nodes")
+    assert int(drawn) == len(shown.nodes)

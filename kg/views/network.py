@@ -41,7 +41,7 @@ from kg.analysis import (
 from kg.errors import KgError
 from kg.store import Store
 from kg.views.matrix import agency_matrix
-from kg.views.page import fill_template, inline_safe, to_script_json
+from kg.views.page import fill_template, inline_safe, to_iframe, to_script_json
 from kg.views.select import as_view_selection, web_address
 from kg.views.style import POLARITY
 
@@ -114,6 +114,8 @@ VIEW_FACETS: dict[str, tuple[str, ...]] = {
 FOCUS_MIN = 100
 """Above this many nodes a view opens in focus mode (one node and its neighbours) and folds
 inspections into their partnership."""
+FOCUS_EDGES = 400
+"""... or above this many edges (a dense graph of few nodes is a hairball too)."""
 LABELLED = 40
 """Above FOCUS_MIN nodes only this many (the most connected) carry a label on the canvas."""
 _PARTNERSHIP_SUFFIX = re.compile(
@@ -123,8 +125,9 @@ _PARTNERSHIP_SUFFIX = re.compile(
 VIEWS: dict[str, str] = {
     "overview": "Partnerships, their inspections and inspectorates, member agencies and the "
     "themes of their findings.",
-    "themes": "Which partnerships had strengths (green) and areas for improvement (orange) on "
-    "which themes; themes shared by many partnerships sit in the middle.",
+    "themes": "Which partnerships had strengths (blue, solid), areas for improvement (orange, "
+    "dashed) and good practice (green, dotted) on which themes; themes shared by many "
+    "partnerships sit in the middle.",
     "agencies": "Agencies and the partnerships they are members of; agencies in several "
     "partnerships join them up.",
     "inspectorates": "Inspectorates, the partnerships they inspected (lead solid, participating "
@@ -173,6 +176,10 @@ class ViewData:
     total_nodes: int = 0
     total_edges: int = 0
     extra: dict = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the page inline (an iframe with ``srcdoc``; nothing is fetched)."""
+        return to_iframe(to_html(self))
 
     def payload(self) -> dict:
         """The JSON the page reads."""
@@ -566,7 +573,7 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
     n = simple.number_of_nodes()
     degree = dict(simple.degree())
     top = max(degree.values(), default=0) or 1
-    focus_mode = n > FOCUS_MIN
+    focus_mode = n > FOCUS_MIN or graph.number_of_edges() > FOCUS_EDGES
     labelled = set(sorted(degree, key=lambda x: (-degree[x], x))[:LABELLED]) if focus_mode else None
     positions = spring_positions(simple)
     physics = n <= PHYSICS_MAX
@@ -737,7 +744,8 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
         note = (note + " " if note else "") + graph.graph["note"]
     if focus_mode:
         note = (note + " " if note else "") + (
-            f"{n:,} nodes: the view opens on one node and its neighbours (focus mode); "
+            f"{n:,} nodes, {len(edges):,} edges: the view opens on one node and its neighbours "
+            "(focus mode); "
             "search or click to move, Expand to add neighbours, Show all for the whole graph."
         )
     if not nodes:
@@ -814,6 +822,10 @@ class OfflineNetwork(Network):
         self.node_ids = [node["id"] for node in data.nodes]
         self.node_map = {node["id"]: node for node in data.nodes}
         self.heading = ""
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the network inline (an iframe with ``srcdoc``; nothing is fetched)."""
+        return to_iframe(to_html(self.view_data))
 
     def generate_html(self, name: str = "index.html", local: bool = True, notebook: bool = False):
         """Return kg's page instead of pyvis's template (which links CDNs)."""

@@ -11,6 +11,7 @@ from kg.errors import KgError
 from kg.store import Store
 from kg.views import network
 from kg.views.matrix import MATRIX_DESCRIPTION, to_matrix_data, to_matrix_html
+from kg.views.page import to_iframe
 from kg.views.select import ViewSelection, as_view_selection
 
 VIEWS: dict[str, str] = {"matrix": MATRIX_DESCRIPTION, **network.VIEWS}
@@ -24,6 +25,10 @@ class MatrixPage:
     data: dict
     note: str = ""
     view: str = "matrix"
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the matrix inline (an iframe with ``srcdoc``; nothing is fetched)."""
+        return to_iframe(to_matrix_html(self.data, self.note))
 
     @property
     def nodes(self) -> list:

@@ -427,3 +427,25 @@ def test_views_draw_inline_in_a_notebook(small_store, tmp_path, view):
     assert status_json(rendered, "errors") == [] and rendered.console == []
     drawn = rendered.status.get("rows") if view == "matrix" else rendered.status.get("nodes")
     assert int(drawn) == len(shown.nodes)
+
+
+def test_readme_notebook_example_runs(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from kg.pipeline import build
+    from kg.store import Store
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Views", 1)[1].split("\n## ", 1)[0]
+    example = re.search(r"```python\n(.+?)\n```", section, flags=re.S).group(1)
+    store = Store(tmp_path / "kg-store")
+    assert build([root / "seeds"], store).failed == []
+    del store
+    monkeypatch.chdir(tmp_path)
+    lines = example.splitlines()
+    namespace: dict = {}
+    exec("\n".join(lines[:-2]), namespace)  # imports and the store
+    for line in lines[-2:]:
+        shown = eval(line.split("#")[0].strip(), namespace)
+        assert shown._repr_html_().startswith("<iframe srcdoc=")

@@ -347,8 +347,13 @@ def test_edges_keep_their_colours_and_parallel_edges_part(seed_store):
 
 
 def test_views_show_only_their_facets_and_plain_counts(small_store):
-    assert set(select_view(small_store, "agencies").facets) == {"partnership"}
-    assert set(select_view(small_store, "themes").facets) == {"theme", "partnership", "polarity"}
+    assert set(select_view(small_store, "agencies").facets) == {"partnership", "year"}
+    assert set(select_view(small_store, "themes").facets) == {
+        "theme",
+        "partnership",
+        "polarity",
+        "year",
+    }
     data = select_view(small_store, "themes")
     words = {fact for d in data.details.values() for fact, _ in d["facts"]}
     assert not {"betweenness", "degree centrality", "community"} & words
@@ -449,3 +454,19 @@ def test_readme_notebook_example_runs(tmp_path, monkeypatch):
     for line in lines[-2:]:
         shown = eval(line.split("#")[0].strip(), namespace)
         assert shown._repr_html_().startswith("<iframe srcdoc=")
+
+
+@pytest.mark.browser
+def test_network_year_range_from_the_url(small_store, tmp_path):
+    path = tmp_path / "agencies.html"
+    stats = write_view(small_store, "agencies", path)
+    data = select_view(small_store, "agencies")
+    assert data.facets["year"] == [str(y) for y in range(2010, 2018)]
+    inside = [
+        n["id"]
+        for n in data.nodes
+        if any(2010 <= int(y) <= 2011 for y in data.details[n["id"]]["facets"]["year"])
+    ]
+    rendered = render(path, fragment="from=2010&to=2011")
+    _check(rendered, stats)
+    assert 0 < int(rendered.status["visible-nodes"]) == len(inside) < stats.nodes

@@ -42,7 +42,7 @@ from kg.errors import KgError
 from kg.store import Store
 from kg.views.matrix import agency_matrix
 from kg.views.page import fill_template, inline_safe, to_iframe, to_script_json
-from kg.views.select import as_view_selection, web_address
+from kg.views.select import as_view_selection, web_address, year_of
 from kg.views.style import POLARITY
 
 TEMPLATE = Path(__file__).parent / "templates" / "network.html"
@@ -102,13 +102,13 @@ EDGE_STYLE: dict[str, dict[str, object]] = {
     "holds": {"label": "holds post", "color": "#d69e2e", "dashes": False},
     "post in": {"label": "post in", "color": "#cbd5e0", "dashes": True},
 }
-FACETS = ("theme", "partnership", "inspectorate", "polarity")
+FACETS = ("theme", "partnership", "inspectorate", "polarity", "year")
 #: The filters each view offers (only facets its nodes and edges can answer).
 VIEW_FACETS: dict[str, tuple[str, ...]] = {
     "overview": FACETS,
-    "themes": ("theme", "partnership", "polarity"),
-    "agencies": ("partnership",),
-    "inspectorates": ("inspectorate", "partnership"),
+    "themes": ("theme", "partnership", "polarity", "year"),
+    "agencies": ("partnership", "year"),
+    "inspectorates": ("inspectorate", "partnership", "year"),
     "people": (),
 }
 FOCUS_MIN = 100
@@ -214,9 +214,16 @@ class _Builder:
             if row.get("themeLabel"):
                 facets["theme"].add(row["themeLabel"])
             facets["polarity"].add(row["polarity"] or "")
+        for row in selection.findings:
+            year = year_of(row["inspection"])
+            if year:
+                self.partnership_facets[curie(row["partnership"])]["year"].add(str(year))
         for row in selection.inspections:
             facets = self.partnership_facets[curie(row["partnership"])]
             facets["partnership"].add(row["partnershipLabel"] or "")
+            year = year_of(row.get("fieldworkStart"), row.get("published"), row["inspection"])
+            if year:
+                facets["year"].add(str(year))
             if row.get("inspectorateLabel"):
                 facets["inspectorate"].add(row["inspectorateLabel"])
         for row in selection.memberships:
@@ -273,11 +280,13 @@ class _Builder:
             self.node(p, row["partnershipLabel"], "Partnership")
             kind = pick_type(row.get("inspectionTypes"), "Inspection")
             inspection = curie(row["inspection"])
-            year = (row.get("fieldworkStart") or row.get("published") or "")[:4]
+            year = str(
+                year_of(row.get("fieldworkStart"), row.get("published"), row["inspection"]) or ""
+            )
             if with_inspection_nodes:
                 place = _PARTNERSHIP_SUFFIX.sub("", row["partnershipLabel"] or "")
                 label = f"{place} {STYLE[kind]['label']} {year}".strip()
-                data = self.node(inspection, label, kind)
+                data = self.node(inspection, label, kind, year=year)
                 data["facts"].update(
                     {
                         "partnership": row["partnershipLabel"],

@@ -470,3 +470,49 @@ def test_network_year_range_from_the_url(small_store, tmp_path):
     rendered = render(path, fragment="from=2010&to=2011")
     _check(rendered, stats)
     assert 0 < int(rendered.status["visible-nodes"]) == len(inside) < stats.nodes
+
+
+REPORT_YEARS = """
+(function () {
+  var from = document.getElementById("year-from");
+  from.value = "2016";
+  from.dispatchEvent(new Event("change"));
+  var spans = document.querySelectorAll("table.matrix td.cell span.c:not(.blank)");
+  var shown = 0;
+  Array.prototype.forEach.call(spans, function (s) { shown += +s.textContent; });
+  var rows = {};
+  Array.prototype.forEach.call(spans, function (s) {
+    rows[s.parentNode.getAttribute("data-p")] = 1;
+  });
+  var st = document.getElementById("kg-status");
+  st.setAttribute("data-kg-shown", shown);
+  st.setAttribute("data-kg-rows", Object.keys(rows).length);
+  var dimmed = document.querySelectorAll("circle.out, rect.out, g.out");
+  st.setAttribute("data-kg-dimmed", dimmed.length);
+  st.setAttribute("data-kg-link", document.getElementById("matrix-link").getAttribute("href"));
+})();
+"""
+
+
+@pytest.mark.browser
+def test_report_year_range_recounts_the_matrix(small_store, tmp_path):
+    path = tmp_path / "report.html"
+    write_report(small_store, path)
+    data = to_matrix_data(select_views(small_store))
+    # cell counts (finding x theme) of inspections from 2016 on
+    expected = sum(len(f[2]) for f in data["findings"] if data["inspections"][f[0]]["year"] >= 2016)
+    partnerships = {
+        data["inspections"][f[0]]["partnership"]
+        for f in data["findings"]
+        if data["inspections"][f[0]]["year"] >= 2016
+    }
+    rendered = render(path, inject=REPORT_YEARS, size=(1400, 2400))
+    assert rendered.status.get("ready") == "true"
+    assert status_json(rendered, "errors") == [] and rendered.console == []
+    assert rendered.status["years"] == "2016-2017"
+    assert int(rendered.status["shown"]) == expected > 0
+    assert int(rendered.status["rows"]) == len(partnerships) < len(data["partnerships"])
+    assert int(rendered.status["dimmed"]) > 0
+    assert rendered.status["link"].endswith("#from=2016&amp;to=2017") or rendered.status[
+        "link"
+    ].endswith("#from=2016&to=2017")

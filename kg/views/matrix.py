@@ -247,16 +247,17 @@ def to_static_matrix(data: dict, link: str = "") -> str:
             spans = []
             for k, polarity in enumerate(POLARITIES):
                 level = _level(counts[k], top[k])
+                short = POLARITY[polarity]["short"].lower()
                 if level < 0:
-                    spans.append('<span class="c"></span>')
+                    spans.append(f'<span class="c {short} blank" data-k="{k}"></span>')
                     continue
                 name = POLARITY[polarity]["label"]
                 spans.append(
-                    f'<span class="c {POLARITY[polarity]["short"].lower()}" '
+                    f'<span class="c {short}" data-k="{k}" '
                     f'style="background-color:{tint[polarity][level]};color:{INK}" '
                     f'title="{counts[k]} {_e(name)}">{counts[k]}</span>'
                 )
-            row.append(f'<td class="cell">{"".join(spans)}</td>')
+            row.append(f'<td class="cell" data-p="{p}" data-t="{t}">{"".join(spans)}</td>')
         body.append(f"<tr>{''.join(row)}</tr>")
     totals = []
     for k, (_polarity, heading) in enumerate(
@@ -276,7 +277,10 @@ def to_static_matrix(data: dict, link: str = "") -> str:
         ]
         totals.append(
             f'<tr class="total"><th class="rowhead">{_e(heading)}</th>'
-            + "".join(f'<td class="num">{c or ""}</td>' for c in counts)
+            + "".join(
+                f'<td class="num" data-k="{k}" data-t="{t}">{c or ""}</td>'
+                for t, c in enumerate(counts)
+            )
             + "</tr>"
         )
     key = (
@@ -288,8 +292,8 @@ def to_static_matrix(data: dict, link: str = "") -> str:
         )
         + " (darker = more findings; improvements hatched, good practice dotted)."
         + (
-            f' <a href="{_e(link)}">Open the interactive matrix</a> to filter, sort and read '
-            "each cell's sentences."
+            f' <a id="matrix-link" href="{_e(link)}">Open the interactive matrix</a> to filter, '
+            "sort and read each cell's sentences."
             if link
             else ""
         )

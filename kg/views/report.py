@@ -23,10 +23,10 @@ from kg.views.matrix import (
     to_matrix_data,
     to_static_matrix,
 )
-from kg.views.page import fill_template
+from kg.views.page import fill_template, inline_safe, to_script_json
 from kg.views.pages import VIEWS, write_view
 from kg.views.select import ViewSelection, select_views, year_of
-from kg.views.style import INK, PAPER, contrast
+from kg.views.style import INK, PAPER, POLARITY, contrast, tints
 from kg.views.tiles import to_tile_map
 
 TEMPLATE = Path(__file__).parent / "templates" / "report.html"
@@ -190,6 +190,7 @@ def to_grade_multiples(selection: ViewSelection) -> str:
                     f'<text x="{x + 4:.1f}" y="{y + 12}">+{others}<title>grades not on the '
                     f"{_e(scale)}</title></text>"
                 )
+            parts.append("</g>")
         parts.append("</svg>")
         panels.append(
             f'<figure class="multiple"><figcaption>{_e(label)}</figcaption>{"".join(parts)}'
@@ -226,7 +227,7 @@ def to_timeline(selection: ViewSelection) -> str:
         return '<p class="empty">No dated inspections in the store yet.</p>'
     years = [y for rows in marks.values() for y, _, _ in rows]
     first, last = min(years), max(years)
-    label_w, step, row_h = 260, max(24, min(60, 800 // max(1, last - first + 1))), 16
+    label_w, step, row_h = 330, max(24, min(60, 800 // max(1, last - first + 1))), 16
     width = label_w + step * (last - first + 1) + 20
     height = row_h * len(marks) + 30
     parts = [
@@ -239,21 +240,65 @@ def to_timeline(selection: ViewSelection) -> str:
         parts.append(f'<text x="{x}" y="{height - 8}" text-anchor="middle">{year}</text>')
     for i, label in enumerate(sorted(marks, key=str.lower)):
         y = 4 + i * row_h
-        parts.append(f'<text x="{label_w - 8}" y="{y + 11}" text-anchor="end">{_e(label)}</text>')
+        short = label if len(label) <= 46 else label[:45] + "…"
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 11}" text-anchor="end">{_e(short)}'
+            f"<title>{_e(label)}</title></text>"
+        )
         for year, kind, inspection in sorted(marks[label]):
             x = label_w + step * (year - first) + step / 2
             title = f"<title>{_e(label)}: {kind}, {year} ({_e(inspection)})</title>"
             if kind == "progress review":
                 parts.append(
-                    f'<rect x="{x - 5}" y="{y + 2}" width="10" height="10" class="review">'
+                    f'<rect x="{x - 5}" y="{y + 2}" width="10" height="10" class="review" '
+                    f'data-year="{year}">'
                     f"{title}</rect>"
                 )
             else:
-                parts.append(f'<circle cx="{x}" cy="{y + 7}" r="5.5" class="insp">{title}</circle>')
+                parts.append(
+                    f'<circle cx="{x}" cy="{y + 7}" r="5.5" class="insp" data-year="{year}">'
+                    f"{title}</circle>"
+                )
     parts.append("</svg>")
     return (
         '<p class="hint">● inspection, ■ progress review; year of fieldwork, else of '
         f'publication.</p><div class="scroll wide">{"".join(parts)}</div>'
+    )
+
+
+YEARS_SCRIPT = Path(__file__).parent / "templates" / "report-years.js"
+
+
+def to_year_control(matrix: dict) -> str:
+    """The report's year-range control and the data its script recounts the matrix from."""
+    years = sorted({i["year"] for i in matrix["inspections"] if i["year"]})
+    if not years:
+        return ""
+    options = "".join(f'<option value="{y}">{y}</option>' for y in years)
+    to_options = "".join(
+        f'<option value="{y}"{" selected" if y == years[-1] else ""}>{y}</option>' for y in years
+    )
+    payload = {
+        "years": years,
+        "findings": [
+            [
+                matrix["inspections"][f[0]]["partnership"],
+                f[2],
+                f[1],
+                matrix["inspections"][f[0]]["year"],
+            ]
+            for f in matrix["findings"]
+        ],
+        "tints": [tints()[p] for p in POLARITY],
+        "names": [s["label"] for s in POLARITY.values()],
+    }
+    return (
+        '<p class="years">Years <select id="year-from" aria-label="from year">'
+        f'{options}</select>–<select id="year-to" aria-label="to year">'
+        f"{to_options}</select> "
+        '<span class="hint">(the matrix, the timeline and the grade profiles follow it; '
+        "year of fieldwork, else of publication)</span></p>"
+        f'<script type="application/json" id="report-data">{to_script_json(payload)}</script>'
     )
 
 
@@ -263,6 +308,7 @@ def to_report_body(store: Store, views: dict[str, str], selection: ViewSelection
     agencies = run_query(store, "shared_agencies").rows
     matrix = to_matrix_data(selection)
     members = agency_matrix(selection)
+    years = to_year_control(matrix)
     matrix_link = next((href for name, href in views.items() if "matrix" in name), "")
     links = (
         "".join(f'<a href="{_e(href)}">{_e(name)}</a>' for name, href in views.items())
@@ -275,6 +321,7 @@ def to_report_body(store: Store, views: dict[str, str], selection: ViewSelection
         "built from the knowledge graph's bundled queries.</p>",
         f'<nav class="views">{links}<br><span>Interactive views (open offline; '
         "click a cell or a node for its evidence).</span></nav>",
+        years,
         '<h2 id="themes">Which themes recur: partnerships by theme</h2>',
         to_static_matrix(matrix, matrix_link),
         '<h2 id="agencies">Which agencies work together: agencies by partnership</h2>',
@@ -309,6 +356,9 @@ def to_report_body(store: Store, views: dict[str, str], selection: ViewSelection
             numeric={"partnerships"},
         ),
     ]
+    if years:
+        script = inline_safe(YEARS_SCRIPT.read_text(encoding="utf-8"), "script")
+        sections.append(f"<script>{script}</script>")
     return "\n".join(sections)
 
 

@@ -516,3 +516,16 @@ def test_report_year_range_recounts_the_matrix(small_store, tmp_path):
     assert rendered.status["link"].endswith("#from=2016&amp;to=2017") or rendered.status[
         "link"
     ].endswith("#from=2016&to=2017")
+
+
+def test_node_types_differ_in_colour_and_the_legend_draws_each_shape():
+    from kg.views.network import STYLE
+
+    drawn = {"dot", "square", "diamond", "triangle", "triangleDown", "hexagon", "star"}
+    template = TEMPLATE.read_text()
+    for kind, style in STYLE.items():
+        assert style["shape"] in drawn, kind
+        assert f'shape === "{style["shape"]}"' in template
+    kinds = [k for k in STYLE if k not in {"JointInspection", "Inspection"}]
+    colours = [STYLE[k]["color"].lower() for k in kinds]
+    assert len(set(colours)) == len(colours)

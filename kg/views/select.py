@@ -174,8 +174,15 @@ def year_of(*values: str | None) -> int | None:
     2017
     >>> year_of("id:inspection/x/abc") is None
     True
+    >>> year_of("id:inspection/x/001-2019ab", "id:inspection/x/2016")
+    2016
     """
     for value in values:
+        if value and "/" in value:  # an IRI: only a last segment that is a year
+            last = value.rstrip("/").rsplit("/", 1)[-1]
+            if _YEAR.fullmatch(last):
+                return int(last)
+            continue
         match = _YEAR.search(value or "")
         if match:
             return int(match.group(0))

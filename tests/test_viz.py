@@ -529,3 +529,32 @@ def test_node_types_differ_in_colour_and_the_legend_draws_each_shape():
     kinds = [k for k in STYLE if k not in {"JointInspection", "Inspection"}]
     colours = [STYLE[k]["color"].lower() for k in kinds]
     assert len(set(colours)) == len(colours)
+
+
+@pytest.mark.browser
+def test_matrix_reads_programmes_when_the_graph_has_them(tmp_path):
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import SKOS
+
+    from kg.namespace import GRAPH, mint_iri
+
+    store = synthetic_store(6)
+    extra = Graph()
+    # the model's property name is not fixed yet: any link to an id:programme/ concept counts
+    relation = URIRef("https://w3id.org/inspection-kg/def#programme")
+    programme = URIRef("https://w3id.org/inspection-kg/id/programme/children-at-risk-of-harm-2021")
+    extra.add((programme, SKOS.prefLabel, Literal("children at risk of harm", lang="en")))
+    for n in (1, 4):  # two of the six partnerships' inspections belong to the programme
+        extra.add((mint_iri("inspection", f"area-{n:04d}", "2016"), relation, programme))
+    store.replace_graph(GRAPH["programmes"], extra)
+    data = to_matrix_data(select_views(store))
+    assert data["programmes"] == [
+        {"key": "children-at-risk-of-harm-2021", "label": "children at risk of harm"}
+    ]
+    path = tmp_path / "matrix.html"
+    write_view(store, "matrix", path)
+    everything = render(path)
+    assert int(everything.status["rows"]) == 6
+    narrowed = render(path, fragment="programme=children-at-risk-of-harm-2021&rows=inspection")
+    assert status_json(narrowed, "errors") == []
+    assert int(narrowed.status["rows"]) == 2

@@ -394,17 +394,20 @@ def to_view_graph(selection: Selection, view: str) -> nx.MultiGraph:
         raise KgError(f"{view}: no such view (known: {', '.join(VIEWS)})")
     builder = _Builder(selection)
     if view == "overview":
-        builder.add_inspections(selection, with_inspection_nodes=True)
+        # folded first (the costly part at scale); small graphs are built again unfolded
+        builder.add_inspections(selection, with_inspection_nodes=False)
         builder.add_memberships(selection)
         builder.add_findings(selection)
-        if builder.graph.number_of_nodes() > FOCUS_MIN:
-            builder = _Builder(selection)
-            builder.add_inspections(selection, with_inspection_nodes=False)
-            builder.add_memberships(selection)
-            builder.add_findings(selection)
+        inspections = len({row["inspection"] for row in selection.inspections})
+        if builder.graph.number_of_nodes() + inspections > FOCUS_MIN:
             builder.graph.graph["note"] = (
                 "Inspections are folded into their partnership (click a partnership for them)."
             )
+        else:
+            builder = _Builder(selection)
+            builder.add_inspections(selection, with_inspection_nodes=True)
+            builder.add_memberships(selection)
+            builder.add_findings(selection)
     elif view == "themes":
         builder.add_findings(selection)
     elif view == "agencies":

@@ -95,7 +95,7 @@ EDGE_STYLE: dict[str, dict[str, object]] = {
         "dashes": [2, 4],
     },
     "member": {"label": "member of partnership", "color": "#9ab3c9", "dashes": False},
-    "inspected": {"label": "inspection of", "color": "#a0aec0", "dashes": False},
+    "inspected": {"label": "inspection of", "color": "#6b7280", "dashes": [2, 3]},
     "lead": {"label": "lead inspectorate", "color": "#c53030", "dashes": False},
     "participating": {"label": "participating inspectorate", "color": "#feb2b2", "dashes": True},
     "co-inspected": {"label": "inspected together", "color": "#742a2a", "dashes": False},

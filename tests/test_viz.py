@@ -558,3 +558,43 @@ def test_matrix_reads_programmes_when_the_graph_has_them(tmp_path):
     narrowed = render(path, fragment="programme=children-at-risk-of-harm-2021&rows=inspection")
     assert status_json(narrowed, "errors") == []
     assert int(narrowed.status["rows"]) == 2
+
+
+def test_tile_grid_holds_the_32_council_areas_once():
+    import csv as _csv
+    from pathlib import Path
+
+    from kg.views.tiles import read_tiles
+
+    tiles = read_tiles()
+    organisations = Path(__file__).resolve().parent.parent / "kg" / "data" / "organisations.csv"
+    with organisations.open(encoding="utf-8") as handle:
+        areas = {r["gss"]: r["key"] for r in _csv.DictReader(handle) if r["kind"] == "area"}
+    assert len(tiles) == 32 == len(areas)
+    assert {t["gss"]: t["key"] for t in tiles} == areas
+    assert len({(t["row"], t["col"]) for t in tiles}) == 32  # no two areas on one square
+
+
+def test_tile_map_counts_each_areas_findings(seed_store):
+    from kg.views.tiles import area_counts
+
+    data = to_matrix_data(select_views(seed_store))
+    areas = area_counts(data)
+    # the seeds' five partnerships sit in five council areas, placed by their GSS codes
+    assert len(areas) == 5
+    improvements = {
+        row["partnership"]
+        for row in run_query(seed_store, "findings").rows
+        if row["polarity"] == "improvement" and row.get("theme")
+    }
+    inverclyde = areas["S12000018"]
+    assert inverclyde["partnerships"] == ["Inverclyde Alliance"]
+    expected = sum(
+        1
+        for row in run_query(seed_store, "findings").rows
+        if row["partnership"] == "Inverclyde Alliance"
+        and row["polarity"] == "improvement"
+        and row.get("theme")
+    )
+    assert sum(c[1] for c in inverclyde["counts"].values()) == expected
+    assert improvements

@@ -49,8 +49,12 @@ def area_counts(data: dict) -> dict:
     return areas
 
 
-def _fill(value: int, top: int, colour: str) -> str:
-    return blend(colour, 0.12 + 0.6 * value / top) if value else "#f2f2f2"
+def _fill(value: int, low: int, top: int, colour: str) -> str:
+    """Tint of ``value`` between the smallest and the largest value shown (0: grey)."""
+    if not value:
+        return "#f2f2f2"
+    share = (value - low) / (top - low) if top > low else 1.0
+    return blend(colour, 0.15 + 0.6 * share)
 
 
 def to_tile_map(data: dict) -> str:
@@ -60,6 +64,7 @@ def to_tile_map(data: dict) -> str:
     colour = POLARITY["improvement"]["color"]
     totals = {gss: sum(c[1] for c in a["counts"].values()) for gss, a in areas.items()}
     top = max(totals.values(), default=0) or 1
+    low = min((v for v in totals.values() if v), default=0)
     parts = [
         f'<svg id="tilemap" role="img" aria-label="council areas" width="{7 * SIZE + 10}" '
         f'height="{9 * SIZE + 10}" viewBox="0 0 {7 * SIZE + 10} {9 * SIZE + 10}">'
@@ -67,7 +72,7 @@ def to_tile_map(data: dict) -> str:
     for tile in tiles:
         x, y = 5 + int(tile["col"]) * SIZE, 5 + int(tile["row"]) * SIZE
         value = totals.get(tile["gss"])
-        fill = _fill(value or 0, top, colour)
+        fill = _fill(value or 0, low, top, colour)
         ink = INK if contrast(INK, fill) >= contrast(PAPER, fill) else PAPER
         known = tile["gss"] in areas
         dash = "" if known else 'stroke-dasharray="3 3" '
@@ -101,7 +106,9 @@ def to_tile_map(data: dict) -> str:
     return (
         '<p class="hint">One square per council area (hand-placed grid, not to scale; dashed: '
         f"no inspection of its partnership in the store). {placed} of 32 areas have data. "
-        "Colour: findings of the chosen kind on the chosen theme.</p>"
+        "Colour: findings of the chosen kind on the chosen theme, from the lightest (fewest "
+        f'among the areas, <span id="tile-low">{low}</span>) to the darkest (most, '
+        f'<span id="tile-top">{top}</span>); grey: none.</p>'
         '<p class="hint tilecontrols"><label>Theme <select id="tile-theme">'
         f'<option value="">all themes</option>{options}</select></label> '
         '<label>Findings <select id="tile-polarity"><option value="1">areas for improvement'
@@ -134,17 +141,24 @@ TILE_SCRIPT = """
   }
   function recolour() {
     var k = +pol.value, t = theme.value, values = {}, top = 0;
+    var low = Infinity;
     Object.keys(D.areas).forEach(function (gss) {
       var counts = D.areas[gss].counts, v = 0;
       Object.keys(counts).forEach(function (th) { if (t === "" || th === t) v += counts[th][k]; });
       values[gss] = v; top = Math.max(top, v);
+      if (v) low = Math.min(low, v);
     });
+    if (low === Infinity) low = 0;
+    document.getElementById("tile-low").textContent = low;
+    document.getElementById("tile-top").textContent = top;
     var colour = D.colours[D.polarities[k]];
     var kind = pol.selectedOptions[0].textContent, topic = t === "" ? "all themes" : D.themes[+t];
     Array.prototype.forEach.call(document.querySelectorAll("#tilemap g.tile"), function (g) {
       var gss = g.getAttribute("data-gss");
       if (!(gss in values)) return;
-      var v = values[gss], fill = v ? mix(colour, 0.12 + 0.6 * v / (top || 1)) : "#f2f2f2";
+      var v = values[gss];
+      var share = top > low ? (v - low) / (top - low) : 1;
+      var fill = v ? mix(colour, 0.15 + 0.6 * share) : "#f2f2f2";
       var ink = (lum(fill) + 0.05) / 0.0616 >= 1.05 / (lum(fill) + 0.05) ? "#1a1a1a" : "#ffffff";
       g.querySelector("rect").setAttribute("fill", fill);
       g.querySelectorAll("text").forEach(function (x) { x.style.fill = ink; });

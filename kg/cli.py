@@ -359,7 +359,7 @@ def report(
 @app.command()
 def viz(
     view: Annotated[
-        str, typer.Argument(help="overview, themes, agencies, inspectorates or people")
+        str, typer.Argument(help="matrix, overview, themes, agencies, inspectorates or people")
     ] = "overview",
     output: Annotated[Path, typer.Option("-o", "--output", help="HTML file.")] = Path(
         "out/overview.html"

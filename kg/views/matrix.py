@@ -257,7 +257,11 @@ def to_static_matrix(data: dict, link: str = "") -> str:
                     f'style="background-color:{tint[polarity][level]};color:{INK}" '
                     f'title="{counts[k]} {_e(name)}">{counts[k]}</span>'
                 )
-            row.append(f'<td class="cell" data-p="{p}" data-t="{t}">{"".join(spans)}</td>')
+            inner = "".join(spans)
+            if link and any(counts):
+                target = f"{link}#cell={partnership['id']}|{data['themes'][t]['id']}"
+                inner = f'<a href="{_e(target)}" title="open this cell\'s sentences">{inner}</a>'
+            row.append(f'<td class="cell" data-p="{p}" data-t="{t}">{inner}</td>')
         body.append(f"<tr>{''.join(row)}</tr>")
     totals = []
     for k, (_polarity, heading) in enumerate(

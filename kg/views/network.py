@@ -599,8 +599,10 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
         type_counts[kind] += 1
         share = degree[node] / top
         # big graphs are seen zoomed out: widen the range so hubs and their labels stand out
-        size = 10 + 20 * math.sqrt(share) if physics else 5 + 55 * math.sqrt(share)
-        font = 13 + round(6 * share) if physics else 10 + round(50 * share)
+        # a focused neighbourhood is seen close up: moderate sizes, like a small graph's
+        close = physics or focus_mode
+        size = 10 + 20 * math.sqrt(share) if close else 5 + 55 * math.sqrt(share)
+        font = 13 + round(6 * share) if close else 10 + round(50 * share)
         x, y = positions[node]
         nodes.append(
             {

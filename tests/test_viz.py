@@ -155,8 +155,8 @@ def test_payloads_stay_inert_in_chromium(evil_store, tmp_path):
 @pytest.mark.browser
 def test_large_view_draws_without_physics(tmp_path):
     store = synthetic_store(700, findings=6)
-    stats = write_view(store, "overview", tmp_path / "big.html")
-    assert stats.capped and stats.nodes == 2000
+    stats = write_view(store, "overview", tmp_path / "big.html", max_nodes=1500)
+    assert stats.capped and stats.nodes == 1500
     rendered = render(tmp_path / "big.html", screenshot="large-overview.png", budget_ms=60000)
     _check(rendered, stats)
     assert int(rendered.status["draw-ms"]) < 30000
@@ -482,7 +482,7 @@ REPORT_YEARS = """
   Array.prototype.forEach.call(spans, function (s) { shown += +s.textContent; });
   var rows = {};
   Array.prototype.forEach.call(spans, function (s) {
-    rows[s.parentNode.getAttribute("data-p")] = 1;
+    rows[s.closest("td").getAttribute("data-p")] = 1;
   });
   var st = document.getElementById("kg-status");
   st.setAttribute("data-kg-shown", shown);

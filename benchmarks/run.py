@@ -276,9 +276,10 @@ def bench_rdflib(store: Path, runs: int, timeout: float) -> dict[str, dict]:
 
 
 def bench_views(stores: dict[int, Path], out_dir: Path) -> list[dict[str, object]]:
-    """Write each view of each store; draw ``overview`` in headless Chromium (wall time)."""
-    from kg.analysis import select_all
+    """Write each page of each store; draw the matrix, ``overview`` and ``themes`` in
+    headless Chromium (the page's own draw time and Chromium's wall time)."""
     from kg.store import Store
+    from kg.views.select import select_views
     from kg.viz import VIEWS, write_view
 
     try:
@@ -290,7 +291,7 @@ def bench_views(stores: dict[int, Path], out_dir: Path) -> list[dict[str, object
     for size, path in sorted(stores.items()):
         store = Store(path, read_only=True)
         began = time.perf_counter()
-        selection = select_all(store)
+        selection = select_views(store)
         select_s = round(time.perf_counter() - began, 2)
         for view in VIEWS:
             html = out_dir / f"{size}-{view}.html"
@@ -304,7 +305,7 @@ def bench_views(stores: dict[int, Path], out_dir: Path) -> list[dict[str, object
                 "select_s": select_s,
                 "write_s": round(stats.seconds, 2),
             }
-            if render is not None and view in ("overview", "themes"):
+            if render is not None and view in ("matrix", "overview", "themes"):
                 began = time.perf_counter()
                 try:
                     rendered = render(html, budget_ms=60000, timeout=180)

@@ -24,6 +24,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import networkx as nx
@@ -191,6 +192,7 @@ ORDER = {
 
 
 # ------------------------------------------------------------------ helpers
+@lru_cache(maxsize=1 << 16)
 def curie(iri: str) -> str:
     """Shorten ``iri`` with the project's prefixes (longest namespace first).
 

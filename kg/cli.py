@@ -502,7 +502,7 @@ def report(
 @app.command()
 def viz(
     view: Annotated[
-        str, typer.Argument(help="overview, themes, agencies, inspectorates or people")
+        str, typer.Argument(help="matrix, overview, themes, agencies, inspectorates or people")
     ] = "overview",
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="HTML file (default: out/VIEW.html).")

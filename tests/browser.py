@@ -247,9 +247,21 @@ def render(
     budget_ms: int = 20000,
     timeout: float = 120,
     fragment: str = "",
+    inject: str = "",
 ) -> Rendered:
-    """Load ``html`` offline; return its ``#kg-status`` attributes, console lines, screenshot."""
+    """Load ``html`` offline; return its ``#kg-status`` attributes, console lines, screenshot.
+
+    ``inject``: a script added at the end of a copy of the page (beside it), to drive the
+    page's own controls as a reader would (clicks, changes) and write what it saw into
+    ``#kg-status``.
+    """
     chromium = chromium_or_skip()
+    if inject:
+        text = html.read_text(encoding="utf-8")
+        at = text.rindex("</body>")
+        copy = html.with_name(html.stem + ".driven.html")
+        copy.write_text(text[:at] + f"<script>{inject}</script>" + text[at:], encoding="utf-8")
+        html = copy
     url = html.resolve().as_uri() + (f"#{fragment}" if fragment else "")
     args = [f"--window-size={size[0]},{size[1]}", f"--virtual-time-budget={budget_ms}"]
     shot = None

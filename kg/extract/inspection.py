@@ -8,20 +8,34 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from kg.extract.gazetteer import by_kind_key, unknown_entity
+from kg.extract.gazetteer import by_kind_key, match_entities, unknown_entity
 from kg.extract.phrases import cue_index, first_cue
 from kg.extract.programmes import body_in, choose_programme, latest_year, year_of
 from kg.extract.records import Entity, Evidence, Inspection, Membership, Mention, Official
 from kg.extract.text import MONTHS, Unit
+from kg.extract.vocabulary import cue_phrases
 from kg.sources import Document
 
 Orgs = list[tuple[int, int, Entity]]
 
 _MONTH = "|".join(name.capitalize() for name in MONTHS)
+# a month written in full or cut to three letters ('6 Oct 2011')
+_MONTH_SHORT = "|".join(
+    rf"{name[:3].capitalize()}(?:{name[3:]})?" if len(name) > 3 else name.capitalize()
+    for name in MONTHS
+)
 _DATE = re.compile(
     rf"\b(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+)?"
-    rf"(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b"
+    rf"(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH_SHORT})\.?\s+"
+    rf"(?P<year>(?:19|20)\d\d)\b"
 )
+# a day and month without a year ('published on 23 May'): dated by the page's year
+_DAY_MONTH = re.compile(
+    rf"\bpublished\s+on\s+(?:\w+day\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+"
+    rf"(?P<month>{_MONTH})\b(?!\s+(?:19|20)\d\d)"
+)
+# a title dated by month and year ('... Council area September 2009 Contents')
+_TITLE_DATE = re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\s+Contents\b")
 # "in June and August 2014", "between August and November 2017", "from 4 to 22 March 2019",
 # "between 12 February and 30 March 2018", "in May 2016"
 _PERIOD = re.compile(
@@ -50,8 +64,55 @@ def _unit_of(units: list[Unit], offset: int) -> Unit | None:
 def _iso(year: str, month: str | None, day: str | None = None) -> str:
     if month is None:
         return year
-    number = MONTHS[month.lower()]
+    number = next(n for name, n in MONTHS.items() if name.startswith(month.lower()[:3]))
     return f"{year}-{number:02d}-{int(day):02d}" if day else f"{year}-{number:02d}"
+
+
+def text_of(units: list[Unit], start: int, end: int) -> str:
+    """The text at ``start:end`` of the document the units were split from."""
+    unit = _unit_of(units, start)
+    return unit.text[start - unit.start : end - unit.start] if unit else ""
+
+
+def partnership_named(entity: Entity, name: str, following: str = "") -> str | None:
+    """The area of a body whose name names the partnership under another name, else None.
+
+    A name that ends in a ``partnership_head`` cue of ``cues.csv`` and holds an area's name
+    ('Scottish Borders Planning Partnership', 'East Lothian Health and Social Care
+    Partnership', 'Orkney Integration Joint Board'), or a council named for its area ('the
+    Shetland Islands Council area', ``following`` being the text after the name).
+    """
+    if entity.kind in ("partnership", "area", "inspectorate", "country"):
+        return None
+    lower = " ".join(name.lower().split())
+    known = by_kind_key().get((entity.kind, entity.key))
+    if entity.type == "Council" and known is not None and known.area:
+        return known.area if following.lower().lstrip().startswith("area") else None
+    heads = [h for h in cue_phrases("partnership_head") if " area" not in h]
+    if not any(lower.endswith(head) for head in heads):
+        return None
+    if known is not None and known.area:
+        return known.area
+    areas = [e.key for _s, _e, e in match_entities(name) if e.kind == "area"]
+    if areas and name.lower().startswith(match_label_prefix(name, areas[0])):
+        return areas[0]
+    return None
+
+
+def match_label_prefix(name: str, area: str) -> str:
+    """The area's label (or alternative label) that ``name`` starts with, lower case, or '#'."""
+    known = by_kind_key().get(("area", area))
+    labels = (known.entity.label, *known.alt_labels) if known else ()
+    lower = name.lower()
+    for label in sorted(labels, key=len, reverse=True):
+        if lower.startswith(label.lower()):
+            return label.lower()
+    return "#"
+
+
+def is_about_inspection(text: str) -> bool:
+    """Whether ``text`` speaks of an inspection at all (an ``about`` cue of ``cues.csv``)."""
+    return bool(cue_index("about").find(text.lower()))
 
 
 def find_partnership(units: list[Unit], orgs: Orgs) -> tuple[Entity | None, Entity | None, int]:
@@ -59,11 +120,18 @@ def find_partnership(units: list[Unit], orgs: Orgs) -> tuple[Entity | None, Enti
     index = by_kind_key()
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
-    for start, _end, entity in orgs:
+    for start, end, entity in orgs:
         if entity.kind in ("partnership", "area"):
             area = entity.key if entity.kind == "area" else index[("partnership", entity.key)].area
             counts[area] += 2 if entity.kind == "partnership" else 1
             first.setdefault(area, start)
+        elif (
+            named := partnership_named(
+                entity, text_of(units, start, end), text_of(units, end, end + 8)
+            )
+        ) is not None:
+            counts[named] += 2  # 'East Lothian Health and Social Care Partnership'
+            first.setdefault(named, start)
     if not counts:
         for unit in units:
             found = re.search(
@@ -108,6 +176,8 @@ def _lead(units: list[Unit], orgs: Orgs) -> Entity | None:
 
 def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspection | None:
     """The inspection the document reports: partnership, area, inspectorates, kind, dates, links."""
+    if not is_about_inspection(doc.text):
+        return None  # 'The weather in Glasgow was mild' names an area, not an inspection
     partnership, area, named_at = find_partnership(units, orgs)
     if partnership is None:
         return None
@@ -140,8 +210,12 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
             cue in unit.text.lower() for cue in _FIELDWORK_CUES + ("inspection",)
         ):
             continue
-        if "publish" in unit.text.lower() or "updated" in unit.text.lower():
+        lower_unit = unit.text.lower()
+        said_when = re.search(r"(?:took place|carried out)\s*$", unit.text[: found.start()])
+        if ("publish" in lower_unit or "updated" in lower_unit) and not said_when:
             continue
+        if any(hit.end <= found.start() + 1 for hit in cue_index("previous").find(unit.text)):
+            continue  # 'following an inspection in July 2015': the earlier inspection's date
         if found.group("m0"):
             start = end = _iso(found.group("y0"), found.group("m0"))
         else:
@@ -168,6 +242,8 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
     programme = choose_programme(text, year, latest_year(text))
     if programme is not None:
         subject = programme.subject
+        if kind == "inspection" and programme.label.startswith("joint inspections"):
+            kind = "joint inspection"  # a programme of joint inspections, one body named
     # a name two bodies bore at different times means the body of the inspection's year
     when = year or latest_year(text)
     resolved = {entity: body_in(entity, name, when) for entity, name in named}
@@ -194,8 +270,32 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
 
 
 def _published(units: list[Unit]) -> str | None:
-    """The publication date: a dateline, 'published ... (date)' or 'Published: date'."""
-    for unit in units[:6]:
+    """The publication date: the report's ('published on 21st June 2022', 'published on
+    23 May' in a page of 2023) over the page's (a dateline, 'Published: date'), or a dated
+    title ('... September 2009 Contents'). Only a date printed with its year counts."""
+    page = _page_date(units)
+    for unit in units:
+        lower = unit.text.lower()
+        if "published on" not in lower:
+            continue
+        found = _DATE.search(unit.text, lower.index("published on"))
+        if found and found.start() - lower.index("published on") < 60:
+            return _iso(found.group("year"), found.group("month"), found.group("day"))
+        found = _DAY_MONTH.search(unit.text)
+        if found and page:
+            return _iso(page[:4], found.group("month"), found.group("day"))
+    if page:
+        return page
+    if units:
+        found = _TITLE_DATE.search(units[0].text[:600])
+        if found:
+            return _iso(found.group("year"), found.group("month"))
+    return None
+
+
+def _page_date(units: list[Unit]) -> str | None:
+    """The page's own date: a dateline, 'published ... (date)' or 'Published: date'."""
+    for unit in units[:8]:  # a page banner may come first
         short = len(unit.text.split()) <= 8
         found = (
             _DATE.search(unit.text)
@@ -325,6 +425,10 @@ def extract_mentions(
             a <= start < b and org != entity for a, b, org in attributions
         ):
             continue
+        if inspection is not None and inspection.area is not None:
+            following = doc.text[end : end + 8]
+            if partnership_named(entity, doc.text[start:end], following) == inspection.area.key:
+                continue  # the partnership under another name
         if entity.kind == "agency" and inspection is not None:
             # a council of the inspected area is a member in all but name
             if entity.key.startswith(inspection.partnership.key):

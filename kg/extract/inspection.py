@@ -174,6 +174,15 @@ def _lead(units: list[Unit], orgs: Orgs) -> Entity | None:
     return None
 
 
+_CITED = re.compile(r"\s*,?\s*(?:19|20)\d\d\b")
+
+
+def _cited_only(text: str, orgs: Orgs, entity: Entity) -> bool:
+    """Whether every naming of ``entity`` is a citation: its name then a year ('..., HM
+    Inspectorate of Education 2005')."""
+    return all(_CITED.match(text, e) for _s, e, ent in orgs if ent == entity)
+
+
 def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspection | None:
     """The inspection the document reports: partnership, area, inspectorates, kind, dates, links."""
     if not is_about_inspection(doc.text):
@@ -185,6 +194,8 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
     lower = text.lower()
     named: list[tuple[Entity, str]] = []
     for s, e, entity in orgs:
+        if entity.kind == "inspectorate" and _cited_only(text, orgs, entity):
+            continue  # the author of a framework the text cites, not an inspector
         if entity.kind == "inspectorate" and (entity, text[s:e]) not in named:
             named.append((entity, text[s:e]))
     inspectorates: list[Entity] = [entity for entity, _ in named]
@@ -327,7 +338,9 @@ def _split_list(text: str) -> list[tuple[int, int]]:
     return items
 
 
-def _members_in(doc: Document, unit: Unit, at: int, orgs: Orgs) -> list[tuple[Entity, int]]:
+def _members_in(
+    doc: Document, unit: Unit, at: int, orgs: Orgs, bullet: bool = False
+) -> list[tuple[Entity, int]]:
     """The organisations listed in ``unit`` after offset ``at`` (known ones and new ones)."""
     start = at
     segment = doc.text[start : unit.end]
@@ -353,9 +366,34 @@ def _members_in(doc: Document, unit: Unit, at: int, orgs: Orgs) -> list[tuple[En
             leftovers = [re.sub(r"^and\s+", "", rest.strip())] if rest.strip() else []
         for name in leftovers:
             name = re.sub(r"^(?:and|the)\s+", "", name, flags=re.IGNORECASE).strip(" .")
+            if " ".join(name.lower().split()) in cue_phrases("generic_body"):
+                continue  # 'Third Sector agencies' names no body
+            if bullet and len(name.split()) > 6:
+                continue  # a bulleted sentence, not a body's name
             if name and name[:1].isupper() and len(name) < 80:
                 found.append((unknown_entity(name), a + doc.text[a:b].find(name)))
     return found
+
+
+def _judged_agencies(unit: Unit, orgs: Orgs) -> list[Entity]:
+    """Known agencies a sentence opens with whose own practice it judges as the partnership's
+    ('NHS Lothian and Police Scotland also needed to strengthen their participation')."""
+    inside = [
+        (s - unit.start, e - unit.start, ent)
+        for s, e, ent in orgs
+        if unit.start <= s < unit.end and ent.kind == "agency"
+    ]
+    at, agencies = 0, []
+    for start, end, entity in inside:
+        between = unit.text[at:start].strip().lower()
+        if between not in ("", "and", ",", "the", "and the"):
+            break
+        agencies.append(entity)
+        at = end
+    if not agencies:
+        return []
+    rest = unit.text[at:].lower().lstrip()
+    return agencies if any(rest.startswith(c) for c in cue_phrases("member_judged")) else []
 
 
 def extract_memberships(
@@ -385,13 +423,20 @@ def extract_memberships(
             for item in following:
                 if not item.bullet:
                     break
-                members.extend(_members_in(doc, item, item.start, orgs))
+                members.extend(_members_in(doc, item, item.start, orgs, bullet=True))
         for agency, _ in members:
             if agency.kind in ("partnership", "area", "inspectorate") or agency == partnership:
                 continue
             seen.setdefault(
                 agency.key, Membership(partnership, agency, _evidence(doc, unit.start, unit.end))
             )
+    for unit in units:
+        for agency in _judged_agencies(unit, orgs):
+            if agency != partnership:
+                seen.setdefault(
+                    agency.key,
+                    Membership(partnership, agency, _evidence(doc, unit.start, unit.end)),
+                )
     for official in officials:
         org = official.organisation
         if org is not None and org.kind == "agency" and org.key not in seen:
@@ -418,9 +463,16 @@ def extract_mentions(
     # Committee'), which is a mention like any other
     attributions = [(o.evidence.start, o.evidence.end, o.organisation) for o in officials]
     mentions: dict[str, Mention] = {}
+    inspecting = set(inspection.inspectorates) if inspection is not None else set()
     for start, end, entity in orgs:
-        if entity.kind in ("inspectorate", "area", "partnership", "country") or entity.key in taken:
+        if entity.kind in ("area", "partnership", "country") or entity.key in taken:
             continue
+        if entity.kind == "inspectorate" and (
+            entity in inspecting
+            or inspection is not None
+            and not _cited_only(doc.text, orgs, entity)
+        ):
+            continue  # an inspector; a text about no inspection, or a citation: a mention
         if entity.kind == "other" and any(
             a <= start < b and org != entity for a, b, org in attributions
         ):

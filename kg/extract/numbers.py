@@ -84,6 +84,7 @@ def extract_grades(
             hit
             for hit in grade_index().find(unit.text)
             if not re.search(r"\bhow\s*$", lower[: hit.start])  # 'How good is ...?' asks
+            and not lower[hit.end :].startswith(" practice")  # 'good practice' is no grade
         ]
         if not grades and last_grade and re.match(r"(?:these|they)\s+(?:were|are)\b", lower):
             # 'These were "impact on staff", "..." and "leadership and direction".'
@@ -224,12 +225,12 @@ def extract_effectiveness(doc: Document, units: list[Unit]) -> list[IndicatorGra
         indicators = indicator_index().find(unit.text)
         for grade in grades:
             before = unit.text[: grade.start]
-            if _COPULA.search(before):
-                candidates = [
-                    i for i in indicators if i.end <= grade.start and grade.start - i.end <= 120
-                ]
-                chosen = candidates[-1] if candidates else None
-            else:
+            candidates = [
+                i for i in indicators if i.end <= grade.start and grade.start - i.end <= 120
+            ]
+            if _COPULA.search(before) and candidates:
+                chosen = candidates[-1]
+            else:  # 'there were important areas of weakness identified across ...'
                 after = [i for i in indicators if i.start >= grade.end]
                 gap = unit.text[grade.end : after[0].start] if after else ""
                 chosen = after[0] if after and _GRADE_IN.match(" " + gap.strip() + " ") else None

@@ -72,6 +72,8 @@ def build(
         raise _fail(str(exc)) from None
     for _path, reason in report.failed:
         typer.echo(f"failed: {reason}", err=True)
+    for note in report.notes:
+        typer.echo(note, err=True)
     typer.echo(
         f"documents: {len(report.ingested)} ingested, {len(report.skipped)} skipped "
         f"(unchanged), {len(report.failed)} failed; triples: {report.triples}"
@@ -95,6 +97,8 @@ def run(
         report = run_build(sources or [Path("seeds")], kg_store)
         for _path, reason in report.failed:
             typer.echo(f"failed: {reason}", err=True)
+        for note in report.notes:
+            typer.echo(note, err=True)
         typer.echo(
             f"documents: {len(report.ingested)} ingested, {len(report.skipped)} skipped "
             f"(unchanged), {len(report.failed)} failed; triples: {report.triples}"

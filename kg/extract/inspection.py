@@ -251,6 +251,15 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
     else:
         year = year_of(start, published)
     programme = choose_programme(text, year, latest_year(text))
+    # the programme of the earlier inspection: a progress review follows up its own
+    # programme's inspection; an inspection names the year of the one before
+    previous_programme = None
+    if kind == "progress review" and programme is not None:
+        previous_programme = programme.key
+    elif previous is not None:
+        earlier = choose_programme(text, int(previous))
+        if earlier is not None and (programme is None or earlier.key != programme.key):
+            previous_programme = earlier.key
     if programme is not None:
         subject = programme.subject
         if kind == "inspection" and programme.label.startswith("joint inspections"):
@@ -277,6 +286,7 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
         report_urls=urls,
         evidence=evidence,
         programme=programme.key if programme else None,
+        previous_programme=previous_programme,
     )
 
 

@@ -283,3 +283,12 @@ def test_two_publishers_texts_resolve_to_one_inspection(tmp_path: Path, pair) ->
     }
     slug = {name: name.replace("_", "-") for first, second, _ in pair for name in (first, second)}
     assert rows == {key: {slug[first], slug[second]} for first, second, key in pair}
+
+
+def test_amounts_of_people_not_of_partnerships(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        "The inspection of services in Angus heard the views of over 60 parents and carers.\n"
+        "The programme looked at each of Scotland's 32 council areas.\n",
+    )
+    assert {(a.value, a.counts) for a in found.amounts} == {(60.0, "parents and carers")}

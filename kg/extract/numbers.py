@@ -13,7 +13,7 @@ import re
 from kg.extract.phrases import cue_index, grade_index, indicator_index
 from kg.extract.records import Amount, Evidence, GradeCount, IndicatorGrade
 from kg.extract.text import MONTHS, NUMBER_WORDS, Unit, parse_number
-from kg.extract.vocabulary import read_indicators
+from kg.extract.vocabulary import cue_phrases, read_indicators
 from kg.sources import Document
 
 _NUMBER = re.compile(
@@ -266,7 +266,8 @@ _AMOUNT = re.compile(
     r"(?<![\w/-])(?P<n>\d[\d,]*(?:\.\d+)?)(?P<pct>\s*(?:per\s*cent|%))?"
     r"(?P<what>(?:\s+(?:[a-z][a-z'-]*)){1,6})"
 )
-_GROUPS = ("children and young people", "members of staff")  # nouns that hold a stop word
+# nouns that hold a stop word
+_GROUPS = ("children and young people", "members of staff", "parents and carers")
 _STOP = {"and", "in", "on", "at", "to", "of", "from", "for", "with", "who", "which", "that", "as"}
 _TIME_UNITS = {
     "year",
@@ -315,8 +316,8 @@ def extract_amounts(doc: Document, units: list[Unit]) -> list[Amount]:
                 kept.pop()
             if not kept or "indicator" in " ".join(kept):
                 continue
-            if " ".join(kept).lower() == "key areas" and "indicator" in unit.text.lower():
-                continue  # the number of indicators ('focusing on 6 key areas')
+            if " ".join(kept).lower().startswith(cue_phrases("not_amount")):
+                continue  # partnerships, recommendations, key areas: counts of no service
             counts = ("per cent " if match.group("pct") else "") + " ".join(kept)
             amounts.append(Amount(value, counts, _evidence(doc, unit.start, unit.end)))
     return amounts

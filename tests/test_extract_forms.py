@@ -292,3 +292,15 @@ def test_amounts_of_people_not_of_partnerships(tmp_path: Path) -> None:
         "The programme looked at each of Scotland's 32 council areas.\n",
     )
     assert {(a.value, a.counts) for a in found.amounts} == {(60.0, "parents and carers")}
+
+
+def test_a_post_before_the_name_and_no_person_from_a_cut_name(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        "The inspection report was presented to the health minister Iona Grant MSP in Perth.\n\n"
+        "Minister for Public Health and Sport Iona Grant said it was welcome.\n\n"
+        "Chief Executive of the Care Inspectorate Kevin ",
+    )
+    assert {(o.name, o.role, o.organisation.key) for o in found.officials} == {
+        ("Iona Grant", "minister for public health and sport", "scottish-government")
+    }

@@ -245,6 +245,52 @@ def _chair_posts(head: str, person: re.Match, head_start: int, orgs) -> list[tup
     return posts
 
 
+# 'children's minister NAME MSP', 'Minister for Children and Young People NAME'
+_TITLE_WORD = r"(?:[A-Z][\w']*|and|for|of|the)"
+_POST_BEFORE = re.compile(
+    rf"\b(?P<role>(?:[a-z]+'s\s+)?[Mm]inister(?:\s+for(?:\s+{_TITLE_WORD})+?)?)"
+    rf"\s+(?P<name>{_NAME}\s+{_NAME})(?=\s+MSP\b|\s*[,.;:]|\s+[a-z])"
+)
+
+
+def _posts_before_names(doc: Document, units: list[Unit], known: set[str]) -> list[Official]:
+    """Officials named after their post ('children's minister NAME MSP'), the organisation
+    from a ``post_org`` cue of ``cues.csv``. The fullest post given for the person (also
+    before their first name alone) is kept; a name cut by the end of the text is no person."""
+    from kg.extract.gazetteer import by_kind_key
+    from kg.extract.vocabulary import read_cues
+
+    text = doc.text
+    found = [m for m in _POST_BEFORE.finditer(text)]
+    people: dict[str, re.Match] = {}
+    for match in found:
+        name = match.group("name")
+        if len(name.split()) < 2 or match.end("name") >= len(text.rstrip()):
+            continue
+        if name not in known and _is_person(name, ""):
+            people.setdefault(name, match)
+    officials = []
+    for name, match in people.items():
+        # the fullest post before the name or the first name alone ('... People Aileen')
+        first = re.escape(name.split()[0])
+        titles = [match.group("role")] + [
+            m.group("role")
+            for m in re.finditer(
+                rf"\b(?P<role>[Mm]inister\s+for(?:\s+{_TITLE_WORD})+?)\s+{first}\b", text
+            )
+        ]
+        role = max(titles, key=len)
+        org = None
+        for cue in read_cues().get("post_org", ()):
+            if cue.phrase in role.lower():
+                known_org = by_kind_key().get(("agency", cue.value))
+                org = known_org.entity if known_org else None
+        unit = next((u for u in units if u.start <= match.start() < u.end), None)
+        span = (unit.start, unit.end) if unit else match.span()
+        officials.append(Official(name, None, _clean_role(role), org, _evidence(doc, *span)))
+    return officials
+
+
 def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
     """Officials quoted in the document, each with post, organisation and quotation."""
     names_of_orgs = " | ".join(ent.label for _, _, ent in orgs)
@@ -318,4 +364,5 @@ def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
                     introduced.append(
                         (index, replace(official, role=extra_role, organisation=extra_org))
                     )
+    officials.extend(_posts_before_names(doc, units, {o.name for o in officials}))
     return officials

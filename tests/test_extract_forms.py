@@ -304,3 +304,13 @@ def test_a_post_before_the_name_and_no_person_from_a_cut_name(tmp_path: Path) ->
     assert {(o.name, o.role, o.organisation.key) for o in found.officials} == {
         ("Iona Grant", "minister for public health and sport", "scottish-government")
     }
+
+
+def test_a_dated_event_is_no_fieldwork(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        "The joint inspection of adult support and protection in Angus was published.\n\n"
+        "  \u2022 In March 2021 the partnership merged two teams. They carried out screening "
+        "together.\n",
+    )
+    assert found.inspection.fieldwork_start is None

@@ -217,9 +217,14 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
     start = end = None
     for unit in units:
         found = _PERIOD.search(unit.text)
-        if not found or not any(
-            cue in unit.text.lower() for cue in _FIELDWORK_CUES + ("inspection",)
-        ):
+        if not found:
+            continue
+        # the cue in the period's own sentence ('In October 2021 the partnership merged ...'
+        # is no fieldwork, whatever the next sentence of the bullet says)
+        begin = unit.text.rfind(". ", 0, found.start()) + 1
+        stop = unit.text.find(". ", found.end())
+        sentence = unit.text[begin : stop if stop >= 0 else len(unit.text)].lower()
+        if not any(cue in sentence for cue in _FIELDWORK_CUES + ("inspection",)):
             continue
         lower_unit = unit.text.lower()
         said_when = re.search(r"(?:took place|carried out)\s*$", unit.text[: found.start()])

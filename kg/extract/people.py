@@ -285,8 +285,7 @@ def _posts_before_names(doc: Document, units: list[Unit], known: set[str]) -> li
             if cue.phrase in role.lower():
                 known_org = by_kind_key().get(("agency", cue.value))
                 org = known_org.entity if known_org else None
-        unit = next((u for u in units if u.start <= match.start() < u.end), None)
-        span = (unit.start, unit.end) if unit else match.span()
+        span = match.span()  # the post and name: the rest of the sentence is not theirs
         officials.append(Official(name, None, _clean_role(role), org, _evidence(doc, *span)))
     return officials
 

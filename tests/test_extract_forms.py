@@ -314,3 +314,12 @@ def test_a_dated_event_is_no_fieldwork(tmp_path: Path) -> None:
         "together.\n",
     )
     assert found.inspection.fieldwork_start is None
+
+
+def test_the_council_acting_in_the_partnership_is_a_member(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        "The joint inspection of adult support and protection in Angus found strengths.\n\n"
+        "The Council recently bought a new case recording system.\n",
+    )
+    assert {m.agency.key for m in found.memberships} == {"angus-council"}

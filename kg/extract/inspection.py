@@ -390,6 +390,21 @@ def _members_in(
     return found
 
 
+def _area_council(partnership: Entity) -> Entity | None:
+    """The council of the partnership's area, from the reference data."""
+    known = by_kind_key().get(("partnership", partnership.key))
+    area = known.area if known else None
+    for row in by_kind_key().values():
+        if (
+            area
+            and row.area == area
+            and row.entity.kind == "agency"
+            and row.entity.type == "Council"
+        ):
+            return row.entity
+    return None
+
+
 def _judged_agencies(unit: Unit, orgs: Orgs) -> list[Entity]:
     """Known agencies a sentence opens with whose own practice it judges as the partnership's
     ('NHS Lothian and Police Scotland also needed to strengthen their participation')."""
@@ -445,7 +460,13 @@ def extract_memberships(
             seen.setdefault(
                 agency.key, Membership(partnership, agency, _evidence(doc, unit.start, unit.end))
             )
+    council = _area_council(partnership)
     for unit in units:
+        if council is not None and re.match(r"The Council\b", unit.text):
+            # 'The Council recently procured ...': the area's council acts in the partnership
+            seen.setdefault(
+                council.key, Membership(partnership, council, _evidence(doc, unit.start, unit.end))
+            )
         for agency in _judged_agencies(unit, orgs):
             if agency != partnership:
                 seen.setdefault(

@@ -166,6 +166,8 @@ def _build(sources: list[Path] | None, store: Path | None, jobs: int = 1, batch:
         typer.echo(f"skipped: {line}", err=True)
     for _path, reason in report.failed:
         typer.echo(f"failed: {reason}", err=True)
+    for note in report.notes:
+        typer.echo(note, err=True)
     unsupported = f", {len(report.unsupported)} unsupported" if report.unsupported else ""
     via = f" (written by kg serve at {kg_store.owner.url})" if hasattr(kg_store, "owner") else ""
     typer.echo(

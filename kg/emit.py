@@ -130,11 +130,40 @@ def _fact(graph: Triples, iri: URIRef, cls: URIRef, doc_iri: URIRef, evidence: E
 
 
 def inspection_path(extraction: Extraction) -> tuple[str, ...]:
-    """Keys identifying the inspection: partnership and year, else partnership and document."""
+    """Keys identifying the inspection, the same in every document about it.
+
+    A programme inspects each partnership once, so an inspection with a programme is keyed by
+    partnership and programme (``scottish-borders/children-at-risk-of-harm-2021``), a progress
+    review by the programme of the inspection it follows up and ``progress-review``: the
+    inspectorate's release and the council's page about one inspection share it whatever
+    dates each prints. Without a programme: partnership and year (fieldwork, else
+    publication), else partnership and document.
+
+    >>> from kg.extract.records import Entity, Extraction, Inspection
+    >>> p = Entity("partnership", "moray", "Moray Partnership", "Partnership")
+    >>> review = Inspection(p, None, "progress review", None, None, (),
+    ...                     programme="adult-support-and-protection-2020")
+    >>> inspection_path(Extraction("d", review))
+    ('moray', 'adult-support-and-protection-2020', 'progress-review')
+    """
     inspection = extraction.inspection
     assert inspection is not None and inspection.partnership is not None
+    key = inspection.partnership.key
+    if inspection.programme:
+        if inspection.kind == "progress review":
+            return (key, inspection.programme, "progress-review")
+        return (key, inspection.programme)
     when = inspection.fieldwork_start or inspection.published
-    return (inspection.partnership.key, when[:4] if when else slugify(extraction.document_id))
+    return (key, when[:4] if when else slugify(extraction.document_id))
+
+
+def previous_path(inspection) -> tuple[str, ...]:
+    """Keys of the earlier inspection a document refers to: by its programme when known (the
+    key its own documents mint), else by the year the text gives."""
+    key = inspection.partnership.key
+    if inspection.previous_programme:
+        return (key, inspection.previous_programme)
+    return (key, inspection.previous_year)
 
 
 def to_graph(document: Document, extraction: Extraction) -> Triples:
@@ -181,8 +210,8 @@ def to_graph(document: Document, extraction: Extraction) -> Triples:
             graph.add((insp_iri, IKG.fieldworkStart, _date_literal(inspection.fieldwork_start)))
         if inspection.fieldwork_end:
             graph.add((insp_iri, IKG.fieldworkEnd, _date_literal(inspection.fieldwork_end)))
-        if inspection.previous_year:
-            previous = mint_iri("inspection", inspection.partnership.key, inspection.previous_year)
+        if inspection.previous_year or inspection.previous_programme:
+            previous = mint_iri("inspection", *previous_path(inspection))
             # Untyped here: the range of ikg:previousInspection makes it an inspection, and
             # only the document that describes it gives it a lead, a source and a type.
             graph.add((previous, IKG.inspected, entity_iri(inspection.partnership)))

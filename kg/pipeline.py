@@ -41,6 +41,8 @@ class BuildReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     triples: int = 0  # quads in the store after the build (source data: graphs, descriptions)
     unsupported: list[str] = field(default_factory=list)  # one line per file of no read type
+    # one line per document read whose text is not about an inspection (no inspection in it)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def quads(self) -> int:
@@ -121,16 +123,19 @@ class Prepared:
     document_id: str
     triples: str
     description: str
+    inspection: bool = True  # whether the text is about an inspection
 
 
 def prepare_file(path: Path) -> Prepared:
     """Read, extract and emit one file (pure of the store; runs in worker processes)."""
     document = read_document(path)
     name = graph_iri(document.id)
+    extraction = extract(document)
     return Prepared(
         document.id,
-        to_graph(document, extract(document)).to_ntriples(),
+        to_graph(document, extraction).to_ntriples(),
         provenance_graph(document, name, datetime.now(UTC)).to_ntriples(),
+        extraction.inspection is not None,
     )
 
 
@@ -248,7 +253,10 @@ def build(
         if isinstance(outcome, KgError):
             report.failed.append((str(path), str(outcome)))
             done(path, "failed")
-        elif path in new and "_:" not in outcome.triples:
+            continue
+        if not outcome.inspection:
+            report.notes.append(f"{path}: not about an inspection (no inspection extracted)")
+        if path in new and "_:" not in outcome.triples:
             batch.append((path, outcome))
             size = sum(len(p.triples) for _, p in batch)
             if len(batch) >= batch_documents or size >= BATCH_BYTES:

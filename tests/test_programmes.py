@@ -194,11 +194,19 @@ def test_chronologies_for_children_or_adults_is_one_query(store: Store) -> None:
 
 def test_inspections_per_programme_and_year(store: Store) -> None:
     found = {(r["key"], r["year"]): r for r in rows(store, "programme_inspections")}
-    asp = found[("adult-support-and-protection-2020", "2021")]  # fieldwork October 2021
+    # no fieldwork printed ('In October 2021 the partnership merged ...' is not): the year of
+    # the report's publication, 21 June 2022
+    asp = found[("adult-support-and-protection-2020", "2022")]
     assert asp["partnershipList"] == "Community Planning Aberdeen"
     assert asp["programme"] == "joint inspections of adult support and protection, phase one"
-    older = [r for (key, _), r in found.items() if key == "services-for-older-people-2012"]
-    assert [r["progressReviews"] for r in older] == ["1"]
+    older = {
+        year: (r["inspections"], r["progressReviews"])
+        for (key, year), r in found.items()
+        if key == "services-for-older-people-2012"
+    }
+    # East Lothian's inspection (fieldwork 2015, named as its Health and Social Care
+    # Partnership) and the Western Isles progress review (fieldwork May 2018)
+    assert older == {"2015": ("1", "0"), "2018": ("1", "1")}
     inspections = rows(store, "inspections")
     assert {r["programme"] for r in inspections} >= {
         "joint inspections of services for children and young people",
@@ -228,7 +236,8 @@ def test_a_partnerships_evaluations_in_time_order_with_their_scale(store: Store)
     }
     argyll = [r for r in borders if r["partnership"].startswith("Argyll")]
     assert {(r["grade"], r["scale"], r["count"]) for r in argyll} == {
-        ("good", "six-point scale (2005-2012)", "3")
+        ("good", "six-point scale (2005-2012)", "3"),  # the 2011 tally
+        ("very good", "six-point scale", None),  # 2013: help at an early stage, 'very good'
     }
     scales = {(r["grade"], r["scale"]) for r in rows(store, "grade_profile")}
     assert ("good", "six-point scale (2005-2012)") in scales
@@ -238,7 +247,8 @@ def test_a_partnerships_evaluations_in_time_order_with_their_scale(store: Store)
 def test_which_body_inspected_an_area_in_a_year(store: Store) -> None:
     # Argyll and Bute 2011: the council's page names "SCSWIS", the Care Inspectorate
     argyll = rows(store, "inspected_by", {"area": "Argyll and Bute"})
-    of_2011 = [r for r in argyll if r["inspection"].endswith("child-protection-2011")]
+    # one inspection per partnership and programme (the 2011 round: 2009-2012)
+    of_2011 = [r for r in argyll if r["inspection"].endswith("services-to-protect-children-2009")]
     assert [r["inspectorate"] for r in of_2011] == ["Care Inspectorate"]
     assert "SCSWIS" in of_2011[0]["otherNames"] and of_2011[0]["founded"] == "2011-04-01"
     borders = rows(store, "inspected_by", {"area": "Scottish Borders"})

@@ -246,6 +246,10 @@ def find_organisations(text: str) -> list[tuple[int, int, Entity]]:
         if first.lower() in {"the", "a", "an", "our", "their", "its", "this", "these", "every"}:
             start += len(first) + 1
             name = text[start:end]
+        if " and the " in name:  # "the Partnership and the Chief Officers Group"
+            tail = name.rsplit(" and the ", 1)[1]
+            start = end - len(tail)
+            name = tail
         if " of the " in name:  # "DCI Wilson Gill of the Public Protection Unit"
             tail = name.rsplit(" of the ", 1)[1]
             if len(tail.split()) >= 2:

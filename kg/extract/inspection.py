@@ -8,20 +8,34 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from kg.extract.gazetteer import by_kind_key, unknown_entity
+from kg.extract.gazetteer import by_kind_key, match_entities, unknown_entity
 from kg.extract.phrases import cue_index, first_cue
 from kg.extract.programmes import body_in, choose_programme, latest_year, year_of
 from kg.extract.records import Entity, Evidence, Inspection, Membership, Mention, Official
 from kg.extract.text import MONTHS, Unit
+from kg.extract.vocabulary import cue_phrases
 from kg.sources import Document
 
 Orgs = list[tuple[int, int, Entity]]
 
 _MONTH = "|".join(name.capitalize() for name in MONTHS)
+# a month written in full or cut to three letters ('6 Oct 2011')
+_MONTH_SHORT = "|".join(
+    rf"{name[:3].capitalize()}(?:{name[3:]})?" if len(name) > 3 else name.capitalize()
+    for name in MONTHS
+)
 _DATE = re.compile(
     rf"\b(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+)?"
-    rf"(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b"
+    rf"(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH_SHORT})\.?\s+"
+    rf"(?P<year>(?:19|20)\d\d)\b"
 )
+# a day and month without a year ('published on 23 May'): dated by the page's year
+_DAY_MONTH = re.compile(
+    rf"\bpublished\s+on\s+(?:\w+day\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+"
+    rf"(?P<month>{_MONTH})\b(?!\s+(?:19|20)\d\d)"
+)
+# a title dated by month and year ('... Council area September 2009 Contents')
+_TITLE_DATE = re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\s+Contents\b")
 # "in June and August 2014", "between August and November 2017", "from 4 to 22 March 2019",
 # "between 12 February and 30 March 2018", "in May 2016"
 _PERIOD = re.compile(
@@ -50,8 +64,55 @@ def _unit_of(units: list[Unit], offset: int) -> Unit | None:
 def _iso(year: str, month: str | None, day: str | None = None) -> str:
     if month is None:
         return year
-    number = MONTHS[month.lower()]
+    number = next(n for name, n in MONTHS.items() if name.startswith(month.lower()[:3]))
     return f"{year}-{number:02d}-{int(day):02d}" if day else f"{year}-{number:02d}"
+
+
+def text_of(units: list[Unit], start: int, end: int) -> str:
+    """The text at ``start:end`` of the document the units were split from."""
+    unit = _unit_of(units, start)
+    return unit.text[start - unit.start : end - unit.start] if unit else ""
+
+
+def partnership_named(entity: Entity, name: str, following: str = "") -> str | None:
+    """The area of a body whose name names the partnership under another name, else None.
+
+    A name that ends in a ``partnership_head`` cue of ``cues.csv`` and holds an area's name
+    ('Scottish Borders Planning Partnership', 'East Lothian Health and Social Care
+    Partnership', 'Orkney Integration Joint Board'), or a council named for its area ('the
+    Shetland Islands Council area', ``following`` being the text after the name).
+    """
+    if entity.kind in ("partnership", "area", "inspectorate", "country"):
+        return None
+    lower = " ".join(name.lower().split())
+    known = by_kind_key().get((entity.kind, entity.key))
+    if entity.type == "Council" and known is not None and known.area:
+        return known.area if following.lower().lstrip().startswith("area") else None
+    heads = [h for h in cue_phrases("partnership_head") if " area" not in h]
+    if not any(lower.endswith(head) for head in heads):
+        return None
+    if known is not None and known.area:
+        return known.area
+    areas = [e.key for _s, _e, e in match_entities(name) if e.kind == "area"]
+    if areas and name.lower().startswith(match_label_prefix(name, areas[0])):
+        return areas[0]
+    return None
+
+
+def match_label_prefix(name: str, area: str) -> str:
+    """The area's label (or alternative label) that ``name`` starts with, lower case, or '#'."""
+    known = by_kind_key().get(("area", area))
+    labels = (known.entity.label, *known.alt_labels) if known else ()
+    lower = name.lower()
+    for label in sorted(labels, key=len, reverse=True):
+        if lower.startswith(label.lower()):
+            return label.lower()
+    return "#"
+
+
+def is_about_inspection(text: str) -> bool:
+    """Whether ``text`` speaks of an inspection at all (an ``about`` cue of ``cues.csv``)."""
+    return bool(cue_index("about").find(text.lower()))
 
 
 def find_partnership(units: list[Unit], orgs: Orgs) -> tuple[Entity | None, Entity | None, int]:
@@ -59,11 +120,18 @@ def find_partnership(units: list[Unit], orgs: Orgs) -> tuple[Entity | None, Enti
     index = by_kind_key()
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
-    for start, _end, entity in orgs:
+    for start, end, entity in orgs:
         if entity.kind in ("partnership", "area"):
             area = entity.key if entity.kind == "area" else index[("partnership", entity.key)].area
             counts[area] += 2 if entity.kind == "partnership" else 1
             first.setdefault(area, start)
+        elif (
+            named := partnership_named(
+                entity, text_of(units, start, end), text_of(units, end, end + 8)
+            )
+        ) is not None:
+            counts[named] += 2  # 'East Lothian Health and Social Care Partnership'
+            first.setdefault(named, start)
     if not counts:
         for unit in units:
             found = re.search(
@@ -106,8 +174,19 @@ def _lead(units: list[Unit], orgs: Orgs) -> Entity | None:
     return None
 
 
+_CITED = re.compile(r"\s*,?\s*(?:19|20)\d\d\b")
+
+
+def _cited_only(text: str, orgs: Orgs, entity: Entity) -> bool:
+    """Whether every naming of ``entity`` is a citation: its name then a year ('..., HM
+    Inspectorate of Education 2005')."""
+    return all(_CITED.match(text, e) for _s, e, ent in orgs if ent == entity)
+
+
 def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspection | None:
     """The inspection the document reports: partnership, area, inspectorates, kind, dates, links."""
+    if not is_about_inspection(doc.text):
+        return None  # 'The weather in Glasgow was mild' names an area, not an inspection
     partnership, area, named_at = find_partnership(units, orgs)
     if partnership is None:
         return None
@@ -115,6 +194,8 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
     lower = text.lower()
     named: list[tuple[Entity, str]] = []
     for s, e, entity in orgs:
+        if entity.kind == "inspectorate" and _cited_only(text, orgs, entity):
+            continue  # the author of a framework the text cites, not an inspector
         if entity.kind == "inspectorate" and (entity, text[s:e]) not in named:
             named.append((entity, text[s:e]))
     inspectorates: list[Entity] = [entity for entity, _ in named]
@@ -136,12 +217,21 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
     start = end = None
     for unit in units:
         found = _PERIOD.search(unit.text)
-        if not found or not any(
-            cue in unit.text.lower() for cue in _FIELDWORK_CUES + ("inspection",)
-        ):
+        if not found:
             continue
-        if "publish" in unit.text.lower() or "updated" in unit.text.lower():
+        # the cue in the period's own sentence ('In October 2021 the partnership merged ...'
+        # is no fieldwork, whatever the next sentence of the bullet says)
+        begin = unit.text.rfind(". ", 0, found.start()) + 1
+        stop = unit.text.find(". ", found.end())
+        sentence = unit.text[begin : stop if stop >= 0 else len(unit.text)].lower()
+        if not any(cue in sentence for cue in _FIELDWORK_CUES + ("inspection",)):
             continue
+        lower_unit = unit.text.lower()
+        said_when = re.search(r"(?:took place|carried out)\s*$", unit.text[: found.start()])
+        if ("publish" in lower_unit or "updated" in lower_unit) and not said_when:
+            continue
+        if any(hit.end <= found.start() + 1 for hit in cue_index("previous").find(unit.text)):
+            continue  # 'following an inspection in July 2015': the earlier inspection's date
         if found.group("m0"):
             start = end = _iso(found.group("y0"), found.group("m0"))
         else:
@@ -166,8 +256,19 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
     else:
         year = year_of(start, published)
     programme = choose_programme(text, year, latest_year(text))
+    # the programme of the earlier inspection: a progress review follows up its own
+    # programme's inspection; an inspection names the year of the one before
+    previous_programme = None
+    if kind == "progress review" and programme is not None:
+        previous_programme = programme.key
+    elif previous is not None:
+        earlier = choose_programme(text, int(previous))
+        if earlier is not None and (programme is None or earlier.key != programme.key):
+            previous_programme = earlier.key
     if programme is not None:
         subject = programme.subject
+        if kind == "inspection" and programme.label.startswith("joint inspections"):
+            kind = "joint inspection"  # a programme of joint inspections, one body named
     # a name two bodies bore at different times means the body of the inspection's year
     when = year or latest_year(text)
     resolved = {entity: body_in(entity, name, when) for entity, name in named}
@@ -190,12 +291,37 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
         report_urls=urls,
         evidence=evidence,
         programme=programme.key if programme else None,
+        previous_programme=previous_programme,
     )
 
 
 def _published(units: list[Unit]) -> str | None:
-    """The publication date: a dateline, 'published ... (date)' or 'Published: date'."""
-    for unit in units[:6]:
+    """The publication date: the report's ('published on 21st June 2022', 'published on
+    23 May' in a page of 2023) over the page's (a dateline, 'Published: date'), or a dated
+    title ('... September 2009 Contents'). Only a date printed with its year counts."""
+    page = _page_date(units)
+    for unit in units:
+        lower = unit.text.lower()
+        if "published on" not in lower:
+            continue
+        found = _DATE.search(unit.text, lower.index("published on"))
+        if found and found.start() - lower.index("published on") < 60:
+            return _iso(found.group("year"), found.group("month"), found.group("day"))
+        found = _DAY_MONTH.search(unit.text)
+        if found and page:
+            return _iso(page[:4], found.group("month"), found.group("day"))
+    if page:
+        return page
+    if units:
+        found = _TITLE_DATE.search(units[0].text[:600])
+        if found:
+            return _iso(found.group("year"), found.group("month"))
+    return None
+
+
+def _page_date(units: list[Unit]) -> str | None:
+    """The page's own date: a dateline, 'published ... (date)' or 'Published: date'."""
+    for unit in units[:8]:  # a page banner may come first
         short = len(unit.text.split()) <= 8
         found = (
             _DATE.search(unit.text)
@@ -227,7 +353,9 @@ def _split_list(text: str) -> list[tuple[int, int]]:
     return items
 
 
-def _members_in(doc: Document, unit: Unit, at: int, orgs: Orgs) -> list[tuple[Entity, int]]:
+def _members_in(
+    doc: Document, unit: Unit, at: int, orgs: Orgs, bullet: bool = False
+) -> list[tuple[Entity, int]]:
     """The organisations listed in ``unit`` after offset ``at`` (known ones and new ones)."""
     start = at
     segment = doc.text[start : unit.end]
@@ -253,9 +381,49 @@ def _members_in(doc: Document, unit: Unit, at: int, orgs: Orgs) -> list[tuple[En
             leftovers = [re.sub(r"^and\s+", "", rest.strip())] if rest.strip() else []
         for name in leftovers:
             name = re.sub(r"^(?:and|the)\s+", "", name, flags=re.IGNORECASE).strip(" .")
+            if " ".join(name.lower().split()) in cue_phrases("generic_body"):
+                continue  # 'Third Sector agencies' names no body
+            if bullet and len(name.split()) > 6:
+                continue  # a bulleted sentence, not a body's name
             if name and name[:1].isupper() and len(name) < 80:
                 found.append((unknown_entity(name), a + doc.text[a:b].find(name)))
     return found
+
+
+def _area_council(partnership: Entity) -> Entity | None:
+    """The council of the partnership's area, from the reference data."""
+    known = by_kind_key().get(("partnership", partnership.key))
+    area = known.area if known else None
+    for row in by_kind_key().values():
+        if (
+            area
+            and row.area == area
+            and row.entity.kind == "agency"
+            and row.entity.type == "Council"
+        ):
+            return row.entity
+    return None
+
+
+def _judged_agencies(unit: Unit, orgs: Orgs) -> list[Entity]:
+    """Known agencies a sentence opens with whose own practice it judges as the partnership's
+    ('NHS Lothian and Police Scotland also needed to strengthen their participation')."""
+    inside = [
+        (s - unit.start, e - unit.start, ent)
+        for s, e, ent in orgs
+        if unit.start <= s < unit.end and ent.kind == "agency"
+    ]
+    at, agencies = 0, []
+    for start, end, entity in inside:
+        between = unit.text[at:start].strip().lower()
+        if between not in ("", "and", ",", "the", "and the"):
+            break
+        agencies.append(entity)
+        at = end
+    if not agencies:
+        return []
+    rest = unit.text[at:].lower().lstrip()
+    return agencies if any(rest.startswith(c) for c in cue_phrases("member_judged")) else []
 
 
 def extract_memberships(
@@ -285,13 +453,26 @@ def extract_memberships(
             for item in following:
                 if not item.bullet:
                     break
-                members.extend(_members_in(doc, item, item.start, orgs))
+                members.extend(_members_in(doc, item, item.start, orgs, bullet=True))
         for agency, _ in members:
             if agency.kind in ("partnership", "area", "inspectorate") or agency == partnership:
                 continue
             seen.setdefault(
                 agency.key, Membership(partnership, agency, _evidence(doc, unit.start, unit.end))
             )
+    council = _area_council(partnership)
+    for unit in units:
+        if council is not None and re.match(r"The Council\b", unit.text):
+            # 'The Council recently procured ...': the area's council acts in the partnership
+            seen.setdefault(
+                council.key, Membership(partnership, council, _evidence(doc, unit.start, unit.end))
+            )
+        for agency in _judged_agencies(unit, orgs):
+            if agency != partnership:
+                seen.setdefault(
+                    agency.key,
+                    Membership(partnership, agency, _evidence(doc, unit.start, unit.end)),
+                )
     for official in officials:
         org = official.organisation
         if org is not None and org.kind == "agency" and org.key not in seen:
@@ -318,13 +499,24 @@ def extract_mentions(
     # Committee'), which is a mention like any other
     attributions = [(o.evidence.start, o.evidence.end, o.organisation) for o in officials]
     mentions: dict[str, Mention] = {}
+    inspecting = set(inspection.inspectorates) if inspection is not None else set()
     for start, end, entity in orgs:
-        if entity.kind in ("inspectorate", "area", "partnership", "country") or entity.key in taken:
+        if entity.kind in ("area", "partnership", "country") or entity.key in taken:
             continue
+        if entity.kind == "inspectorate" and (
+            entity in inspecting
+            or inspection is not None
+            and not _cited_only(doc.text, orgs, entity)
+        ):
+            continue  # an inspector; a text about no inspection, or a citation: a mention
         if entity.kind == "other" and any(
             a <= start < b and org != entity for a, b, org in attributions
         ):
             continue
+        if inspection is not None and inspection.area is not None:
+            following = doc.text[end : end + 8]
+            if partnership_named(entity, doc.text[start:end], following) == inspection.area.key:
+                continue  # the partnership under another name
         if entity.kind == "agency" and inspection is not None:
             # a council of the inspected area is a member in all but name
             if entity.key.startswith(inspection.partnership.key):

@@ -13,7 +13,7 @@ import re
 from kg.extract.phrases import cue_index, grade_index, indicator_index
 from kg.extract.records import Amount, Evidence, GradeCount, IndicatorGrade
 from kg.extract.text import MONTHS, NUMBER_WORDS, Unit, parse_number
-from kg.extract.vocabulary import read_indicators
+from kg.extract.vocabulary import cue_phrases, read_indicators
 from kg.sources import Document
 
 _NUMBER = re.compile(
@@ -36,7 +36,32 @@ def _evidence(doc: Document, start: int, end: int) -> Evidence:
 
 
 def _is_grading(unit: Unit) -> bool:
-    return bool(cue_index("grading").find(unit.text)) or "'" in unit.text
+    if cue_index("grading").find(unit.text) or "'" in unit.text:
+        return True
+    # a grade in quotation marks: 'is "very good"'
+    return any(unit.text[hit.start - 1 : hit.start] == '"' for hit in grade_index().find(unit.text))
+
+
+# 'a published quality indicator framework focusing on 6 key areas'
+_KEY_AREAS = re.compile(r"\b(?P<total>\d+|[a-z]+)\s+key\s+areas\b", re.IGNORECASE)
+# a contents list: 'Appendix 1 Quality indicators 20'
+_NUMBERED = re.compile(r"\b(?:appendix|annex|section|chapter|part|table)\s*$", re.IGNORECASE)
+
+
+def _indicator_total(lower: str) -> int | None:
+    """The number of indicators a sentence gives ('across nine quality indicators')."""
+    for pattern in (_OF_TOTAL, _INDICATOR_COUNT):
+        for total in pattern.finditer(lower):
+            if _NUMBERED.search(lower[: total.start()]):
+                continue
+            value = parse_number(total.group("total"))
+            if value and value > 1:
+                return value
+    if "indicator" in lower:
+        total = _KEY_AREAS.search(lower)
+        if total and (value := parse_number(total.group("total"))) and value > 1:
+            return value
+    return None
 
 
 def grades_indicators(unit: Unit) -> bool:
@@ -51,14 +76,23 @@ def extract_grades(
     tallies: dict[str, GradeCount] = {}
     graded: list[IndicatorGrade] = []
     count = None
+    last_grade = None  # the grade of the last tally: 'three were found to be good.'
     for unit in units:
         lower = unit.text.lower()
-        for pattern in (_OF_TOTAL, _INDICATOR_COUNT):
-            total = pattern.search(lower)
-            if total and parse_number(total.group("total")):
-                count = count or parse_number(total.group("total"))
-                break
-        grades = grade_index().find(unit.text)
+        count = count or _indicator_total(lower)
+        grades = [
+            hit
+            for hit in grade_index().find(unit.text)
+            if not re.search(r"\bhow\s*$", lower[: hit.start])  # 'How good is ...?' asks
+            and not lower[hit.end :].startswith(" practice")  # 'good practice' is no grade
+        ]
+        if not grades and last_grade and re.match(r"(?:these|they)\s+(?:were|are)\b", lower):
+            # 'These were "impact on staff", "..." and "leadership and direction".'
+            graded.extend(
+                IndicatorGrade(label, last_grade, _evidence(doc, unit.start, unit.end))
+                for label in _quoted_labels(unit.text)
+            )
+        last_grade = None
         if not grades or not _is_grading(unit):
             continue
         numbers = [
@@ -85,6 +119,7 @@ def extract_grades(
             tallies.setdefault(
                 hit.key, GradeCount(hit.key, value, _evidence(doc, unit.start, unit.end))
             )
+            last_grade = hit.key
         graded.extend(_indicator_grades(doc, unit, grades))
     return list(tallies.values()), graded, count
 
@@ -105,8 +140,28 @@ _GRADED_AFTER = re.compile(
 )
 
 
+def _quoted_labels(text: str) -> list[str]:
+    """The quoted labels of a list ('"impact on staff," "..." and "leadership."')."""
+    return [
+        (q.group(1) or q.group(2)).strip(" ,.").lower()
+        for q in _QUOTED.finditer(text)
+        if not grade_index().find(q.group(1) or q.group(2))
+    ]
+
+
+# 'scored three areas as 'good' – 'children are listened to ...', '...' and '...''
+_LIST_AFTER_GRADE = re.compile(r"^[\s'\"]*[\u2013\u2014:-]\s*['\"]")
+
+
 def _indicator_grades(doc: Document, unit: Unit, grades) -> list[IndicatorGrade]:
     """Indicators named in a grading sentence, each with the nearest grade."""
+    for grade in grades:
+        if _LIST_AFTER_GRADE.match(unit.text[grade.end :]):
+            rest = unit.text[grade.end :]
+            return [
+                IndicatorGrade(label, grade.key, _evidence(doc, unit.start, unit.end))
+                for label in _quoted_labels(rest[rest.index("'" if "'" in rest else '"') :])
+            ]
     found = indicator_index().find(unit.text)
     labels = read_indicators().labels
     named = [(hit.start, hit.end, labels.get(hit.key, hit.key)) for hit in found]
@@ -170,15 +225,31 @@ def extract_effectiveness(doc: Document, units: list[Unit]) -> list[IndicatorGra
         indicators = indicator_index().find(unit.text)
         for grade in grades:
             before = unit.text[: grade.start]
-            if _COPULA.search(before):
-                candidates = [
-                    i for i in indicators if i.end <= grade.start and grade.start - i.end <= 120
-                ]
-                chosen = candidates[-1] if candidates else None
-            else:
+            candidates = [
+                i for i in indicators if i.end <= grade.start and grade.start - i.end <= 120
+            ]
+            if _COPULA.search(before) and candidates:
+                chosen = candidates[-1]
+            else:  # 'there were important areas of weakness identified across ...'
                 after = [i for i in indicators if i.start >= grade.end]
                 gap = unit.text[grade.end : after[0].start] if after else ""
                 chosen = after[0] if after and _GRADE_IN.match(" " + gap.strip() + " ") else None
+                # 'across key processes and strategic leadership': each indicator listed
+                previous = chosen
+                for following in after[1:] if chosen is not None else ():
+                    if unit.text[previous.end : following.start].strip(" ,") not in ("and", ""):
+                        break
+                    label = labels.get(following.key, following.key)
+                    results.setdefault(
+                        label,
+                        IndicatorGrade(
+                            label,
+                            grade.key,
+                            _evidence(doc, unit.start, unit.end),
+                            "effectiveness-scale",
+                        ),
+                    )
+                    previous = following
             if chosen is None:
                 continue
             label = labels.get(chosen.key, chosen.key)
@@ -195,7 +266,8 @@ _AMOUNT = re.compile(
     r"(?<![\w/-])(?P<n>\d[\d,]*(?:\.\d+)?)(?P<pct>\s*(?:per\s*cent|%))?"
     r"(?P<what>(?:\s+(?:[a-z][a-z'-]*)){1,6})"
 )
-_GROUPS = ("children and young people", "members of staff")  # nouns that hold a stop word
+# nouns that hold a stop word
+_GROUPS = ("children and young people", "members of staff", "parents and carers")
 _STOP = {"and", "in", "on", "at", "to", "of", "from", "for", "with", "who", "which", "that", "as"}
 _TIME_UNITS = {
     "year",
@@ -244,6 +316,8 @@ def extract_amounts(doc: Document, units: list[Unit]) -> list[Amount]:
                 kept.pop()
             if not kept or "indicator" in " ".join(kept):
                 continue
+            if " ".join(kept).lower().startswith(cue_phrases("not_amount")):
+                continue  # partnerships, recommendations, key areas: counts of no service
             counts = ("per cent " if match.group("pct") else "") + " ".join(kept)
             amounts.append(Amount(value, counts, _evidence(doc, unit.start, unit.end)))
     return amounts

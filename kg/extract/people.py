@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from kg.extract.gazetteer import unknown_entity
 from kg.extract.records import Entity, Evidence, Official
 from kg.extract.text import Unit
+from kg.extract.vocabulary import cue_phrases
 from kg.sources import Document
 
 HONORIFICS = {
@@ -94,9 +96,20 @@ def _post(head: str, person: re.Match, head_start: int, orgs) -> tuple[str | Non
         s, e, org = following[0]
         at = person.end() + found.end()
         if s == at:
-            role = re.match(r"\s+(?P<role>[a-z][a-z -]*?)\s*(?:,|$)", head[e:])
+            # 'ORG Chief Executive and Chair of the GROUP': the first post here
+            role = re.match(
+                r"\s+(?P<role>[A-Za-z][A-Za-z -]*?)(?=\s*,|\s*$|\s+and\s+[A-Z])", head[e:]
+            )
             if role:
                 return _clean_role(role.group("role")), org
+    # NAME, ROLE of the Name Of A Body (a body the reference data does not know)
+    if comma:
+        found = re.match(
+            rf"(?:the\s+)?(?P<role>{_ROLE})\s+of\s+the\s+(?P<org>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)+)",
+            after[comma.end() :],
+        )
+        if found and _is_body_name(found.group("org")):
+            return _clean_role(found.group("role")), unknown_entity(found.group("org"), "other")
     # NAME, the ORG's ROLE,
     found = re.match(r"\s*,\s*(?:the\s+)?(?P<rest>[^,]+),?", after)
     if found and "'s " in found.group("rest"):
@@ -118,6 +131,30 @@ def _post(head: str, person: re.Match, head_start: int, orgs) -> tuple[str | Non
         org = next((ent for s, e, ent in in_head if s >= person.end()), None)
         return None, org
     return None, None
+
+
+def _is_body_name(name: str) -> bool:
+    """Whether a capitalised name ends in an organisation word of ``cues.csv``."""
+    lower = name.lower()
+    return any(lower.endswith(head) for head in cue_phrases("org_head"))
+
+
+def _second_posts(head: str, person: re.Match, head_start: int, orgs) -> list[tuple[str, Entity]]:
+    """A second post after the first: 'NAME, ORG Chief Executive and Chair of the GROUP,'."""
+    after = head[person.end() :]
+    found = re.match(
+        r"\s*,[^,]*?\s+and\s+(?P<role>[A-Za-z][A-Za-z -]{1,40}?)\s+of\s+(?:the\s+)?", after
+    )
+    if not found:
+        return []
+    at = head_start + person.end() + found.end()
+    org = next((ent for s, _e, ent in orgs if s == at), None)
+    if org is None:  # a name of generic words only ('Public Protection Chief Officers' Group')
+        name = re.match(r"[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)+", after[found.end() :])
+        if name and _is_body_name(name.group()):
+            org = unknown_entity(name.group())
+    role = _clean_role(found.group("role"))
+    return [(role, org)] if org is not None and role else []
 
 
 def _quote_after(doc: Document, offset: int) -> Evidence | None:
@@ -159,6 +196,18 @@ def _quote_after(doc: Document, offset: int) -> Evidence | None:
     return _evidence(doc, open_at, end)
 
 
+def _quote_below(doc: Document, offset: int) -> Evidence | None:
+    """A quotation opening the next paragraph after a reported-speech sentence."""
+    text = doc.text
+    rest = text[offset:]
+    if not rest.startswith("\n"):
+        return None
+    following = re.compile(r"\s*").match(text, offset).end()
+    if following < len(text) and text[following] == '"':
+        return _quote_after(doc, following)
+    return None
+
+
 def _honorific(match: re.Match) -> str | None:
     hon = match.group("hon")
     if hon:
@@ -194,6 +243,51 @@ def _chair_posts(head: str, person: re.Match, head_start: int, orgs) -> list[tup
         if before:
             posts.append((cue.value, before[-1][2]))
     return posts
+
+
+# 'children's minister NAME MSP', 'Minister for Children and Young People NAME'
+_TITLE_WORD = r"(?:[A-Z][\w']*|and|for|of|the)"
+_POST_BEFORE = re.compile(
+    rf"\b(?P<role>(?:[a-z]+'s\s+)?[Mm]inister(?:\s+for(?:\s+{_TITLE_WORD})+?)?)"
+    rf"\s+(?P<name>{_NAME}\s+{_NAME})(?=\s+MSP\b|\s*[,.;:]|\s+[a-z])"
+)
+
+
+def _posts_before_names(doc: Document, units: list[Unit], known: set[str]) -> list[Official]:
+    """Officials named after their post ('children's minister NAME MSP'), the organisation
+    from a ``post_org`` cue of ``cues.csv``. The fullest post given for the person (also
+    before their first name alone) is kept; a name cut by the end of the text is no person."""
+    from kg.extract.gazetteer import by_kind_key
+    from kg.extract.vocabulary import read_cues
+
+    text = doc.text
+    found = [m for m in _POST_BEFORE.finditer(text)]
+    people: dict[str, re.Match] = {}
+    for match in found:
+        name = match.group("name")
+        if len(name.split()) < 2 or match.end("name") >= len(text.rstrip()):
+            continue
+        if name not in known and _is_person(name, ""):
+            people.setdefault(name, match)
+    officials = []
+    for name, match in people.items():
+        # the fullest post before the name or the first name alone ('... People Aileen')
+        first = re.escape(name.split()[0])
+        titles = [match.group("role")] + [
+            m.group("role")
+            for m in re.finditer(
+                rf"\b(?P<role>[Mm]inister\s+for(?:\s+{_TITLE_WORD})+?)\s+{first}\b", text
+            )
+        ]
+        role = max(titles, key=len)
+        org = None
+        for cue in read_cues().get("post_org", ()):
+            if cue.phrase in role.lower():
+                known_org = by_kind_key().get(("agency", cue.value))
+                org = known_org.entity if known_org else None
+        span = match.span()  # the post and name: the rest of the sentence is not theirs
+        officials.append(Official(name, None, _clean_role(role), org, _evidence(doc, *span)))
+    return officials
 
 
 def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
@@ -239,10 +333,22 @@ def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
             evidence=_evidence(doc, unit.start, unit.end),
         )
         extra_posts = _chair_posts(head, person, unit.start, orgs)
+        second = [
+            replace(official, role=r, organisation=o)
+            for r, o in _second_posts(head, person, unit.start, orgs)
+            if (r, o) != (role, org)
+        ]
         if said and said.start() >= person.end():
             quote = _quote_after(doc, unit.start + said.end())
+            if quote is None:  # 'commented on the findings of the report: "..."'
+                colon = re.match(r"[^\n\"]{0,60}?:\s*", unit.text[said.end() :])
+                if colon:
+                    quote = _quote_after(doc, unit.start + said.end() + colon.end())
+            if quote is None and unit.end == len(unit.text) + unit.start:
+                # 'NAME, POST, said the partnership had ...' then the words, quoted below
+                quote = _quote_below(doc, unit.end)
             if quote is not None:
-                officials.append(replace(official, quote=quote))
+                officials.extend(replace(o, quote=quote) for o in [official, *second])
                 continue
         if said and said.start() < person.start() and unit.text.startswith('"'):
             # "...," said NAME, ROLE.
@@ -257,4 +363,5 @@ def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
                     introduced.append(
                         (index, replace(official, role=extra_role, organisation=extra_org))
                     )
+    officials.extend(_posts_before_names(doc, units, {o.name for o in officials}))
     return officials

@@ -49,6 +49,7 @@ class Inspection:
     indicator_count: int | None = None
     evidence: tuple[Evidence, ...] = ()
     programme: str | None = None  # a key of ontology/programmes.ttl (id/programme/KEY)
+    previous_programme: str | None = None  # the programme of the earlier inspection referred to
 
 
 @dataclass(frozen=True)

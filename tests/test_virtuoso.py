@@ -47,7 +47,6 @@ PLAIN_QUERIES = [
     name for name, path in bundled_queries().items() if not read_query(str(path)).required
 ]
 COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-# slow on purpose: every pair of literals compared, so the time limit stops it
 # a cross product grouped by predicate: slow, and far fewer groups than MAX_ROWS, so the time
 # limit cuts it, never the row limit (grouped by subject, how many groups are done when the
 # time runs out depends on the data's order)

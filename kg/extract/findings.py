@@ -246,7 +246,37 @@ def extract_findings(
     practice_lines: set[int],
     orgs=(),
 ) -> list[Finding]:
-    """Strengths and areas for improvement, one statement each, with their themes."""
+    """Strengths and areas for improvement, one statement each, with their themes: the rules'
+    findings, refined unit by unit by the learned classifier (:mod:`kg.extract.learned`) unless
+    ``KG_FINDINGS=rules``."""
+    from kg.extract.learned import refine
+
+    findings = rule_findings(doc, units, officials, practice_lines, orgs)
+    masked = _masked(doc.text, orgs)
+
+    def make_finding(start: int, end: int, polarity: str) -> Finding:
+        while start < end and doc.text[start] in '" ':
+            start += 1
+        while end > start and doc.text[end - 1] in '" ':
+            end -= 1
+        return Finding(
+            polarity=polarity,
+            text=doc.text[start:end],
+            themes=themes_of(masked[start:end]),
+            evidence=_evidence(doc, start, end),
+        )
+
+    return refine(doc, units, officials, practice_lines, findings, make_finding)
+
+
+def rule_findings(
+    doc: Document,
+    units: list[Unit],
+    officials: list[Official],
+    practice_lines: set[int],
+    orgs=(),
+) -> list[Finding]:
+    """The rules' strengths and areas for improvement (cue phrases, headers, voices)."""
     voiced_quotes, excluded = _quotations(doc, units, officials)
     masked = _masked(doc.text, orgs)
     voiced_line = -1  # a line whose earlier sentence reported a finding

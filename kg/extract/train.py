@@ -124,7 +124,9 @@ def train(folders=TRAINING_SETS, out: Path | None = None, root: Path = Path(".")
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m kg.extract.train", description=__doc__)
     parser.add_argument("folders", nargs="*", default=list(TRAINING_SETS))
-    parser.add_argument("--out", type=Path, default=None, help="default: kg/data/finding_model.json")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="default: kg/data/finding_model.json"
+    )
     args = parser.parse_args(argv)
     path = train(args.folders, args.out)
     print(f"wrote {path} ({path.stat().st_size} bytes)")

@@ -104,23 +104,34 @@ def unit_contexts(
     rule_findings: list[Finding],
 ) -> list[dict[str, str | bool]]:
     """Each unit's context features (shared by training and inference)."""
-    from kg.extract.findings import _opening_lines, _quotations
+    from kg.extract.findings import _opening_lines, _quotations, is_header
 
     voiced, others = _quotations(doc, units, officials)
     opening = set(_opening_lines(units))
     official_starts = {o.evidence.start for o in officials}
     header = "none"
+    verdicts = [
+        "+".join(sorted({f.polarity for f in rule_findings if u.start <= f.evidence.start < u.end}))
+        or "none"
+        for u in units
+    ]
+    found = sum(v != "none" for v in verdicts)
+    size = "none" if not found else "few" if found < 4 else "many"
+    announced = False  # an earlier sentence announced strengths or improvements
     contexts = []
     for index, unit in enumerate(units):
         if not unit.bullet:
             header = _header_polarity(unit.text)
             if unit.text.rstrip().endswith(":") and header == "none":
                 header = "colon"
-        rules = sorted(
-            {f.polarity for f in rule_findings if unit.start <= f.evidence.start < unit.end}
-        )
+        near = verdicts[max(0, index - 2) : index] + verdicts[index + 1 : index + 3]
         context: dict[str, str | bool] = {
-            "rule": "+".join(rules) or "none",
+            "rule": verdicts[index],
+            "prev_rule": verdicts[index - 1] if index else "start",
+            "next_rule": verdicts[index + 1] if index + 1 < len(units) else "end",
+            "near_rule": any(v != "none" for v in near),
+            "doc_rules": size,
+            "announced": announced,
             "bullet": unit.bullet,
             "opening": unit.line in opening,
             "early": index < 3,
@@ -132,6 +143,7 @@ def unit_contexts(
         if unit.bullet:
             context["header"] = header
         contexts.append(context)
+        announced = announced or (not unit.bullet and is_header(unit.text, short=False))
     return contexts
 
 
@@ -147,7 +159,8 @@ def load_model(path: str | None = None) -> dict | None:
 
 
 def predict(model: dict, feats: list[str]) -> tuple[str, float]:
-    """The most probable label of a unit and its probability."""
+    """A unit's label and its probability: ``none`` when its probability reaches the model's
+    ``none_threshold``, else the likelier polarity."""
     labels = model["labels"]
     scores = list(model["intercept"])
     weights = model["weights"]
@@ -158,8 +171,12 @@ def predict(model: dict, feats: list[str]) -> tuple[str, float]:
                 scores[i] += w
     top = max(scores)
     exps = [math.exp(s - top) for s in scores]
-    best = max(range(len(labels)), key=lambda i: scores[i])
-    return labels[best], exps[best] / sum(exps)
+    probs = [e / sum(exps) for e in exps]
+    none = labels.index("none")
+    if probs[none] >= model.get("none_threshold", 0.5):
+        return "none", probs[none]
+    best = max((i for i in range(len(labels)) if i != none), key=lambda i: probs[i])
+    return labels[best], probs[best]
 
 
 def refine(

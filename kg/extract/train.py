@@ -32,6 +32,7 @@ TRAINING_SETS = (
 HELD_OUT = ("heldout2", "expected/heldout")
 C = 4.0  # inverse regularisation strength
 DECIMALS = 4
+NONE_THRESHOLD = 0.8  # a unit is no finding when P(none) reaches this
 
 
 def labelled_units(folders, root: Path = Path(".")) -> list[tuple[str, list[str], str]]:
@@ -99,6 +100,7 @@ def fit(rows) -> dict:
         "training_sets": list(TRAINING_SETS),
         "units": len(rows),
         "labels": classes,
+        "none_threshold": NONE_THRESHOLD,
         "intercept": [round(float(b), DECIMALS) for b in model.intercept_],
         "weights": weights,
     }

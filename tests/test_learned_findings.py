@@ -100,3 +100,16 @@ def test_training_refuses_a_held_out_set(monkeypatch):
     monkeypatch.chdir(ROOT)
     with pytest.raises(SystemExit, match="held-out"):
         labelled_units(["tests/fixtures/heldout2/expected"])
+
+
+def test_good_practice_named_inline_in_prose(monkeypatch):
+    text = (
+        "Inspectors found strengths in how services work together.\n"
+        "As an example of good practice, the report highlights the family support hub in"
+        " Kirkcaldy through staff from several services sharing one office.\n"
+        "In the evaluations section, inspectors graded two areas as 'good' - 'leadership'"
+        " and 'planning'.\n"
+    )
+    doc = Document(id="gp", path="gp.txt", text=text, sha256="0", media_type="text/plain")
+    practice = extract(doc).good_practice
+    assert [p.name for p in practice] == ["the family support hub in Kirkcaldy"]

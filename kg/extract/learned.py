@@ -137,7 +137,7 @@ def unit_contexts(
             "early": index < 3,
             "last": index == len(units) - 1,
             "voiced_quote": any(unit.start < e and s < unit.end for s, e in voiced),
-            "other_quote": any(s <= unit.start < e for s, e in others),
+            "other_quote": any(unit.start < e and s < unit.end for s, e in others),
             "official": unit.start in official_starts,
         }
         if unit.bullet:

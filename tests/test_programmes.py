@@ -189,6 +189,9 @@ def test_chronologies_for_children_or_adults_is_one_query(store: Store) -> None:
     assert {(r["partnership"], r["polarity"]) for r in found} == {
         ("Falkirk Community Planning Partnership", "improvement"),  # adult support and protection
         ("Highland Community Planning Partnership", "strength"),  # children's services
+        # "Where chronologies were completed ... more needed to be done to improve consistent
+        # application in all records" (corpus/real/expected/dev: an improvement, chronologies)
+        ("Midlothian Community Planning Partnership", "improvement"),
     }
 
 

@@ -21,6 +21,12 @@ from kg.sources import Document
 
 UNCLASSIFIED = "unclassified"  # the theme of a finding no trigger phrase matched
 _DASH = re.compile(r"\s+[\u2013\u2014-]\s+")
+_INLINE_PRACTICE = re.compile(
+    r"\bexamples? of good practice,?\s+(?:(?:the report|it|they|inspectors)\s+)?(?:also\s+)?"
+    r"(?:highlights|highlighted|notes|noted|cites|cited|describes|described|mentions|mentioned)\s+"
+    r"(?P<name>[^.;:]{8,}?)(?=\s+(?:through|by|which|where|because)\b|[.;:]|$)",
+    re.IGNORECASE,
+)
 _LEAD_IN = re.compile(r"\b(?:included?|includes|including|were|are)\s+(?:that\s+)?", re.IGNORECASE)
 
 
@@ -85,11 +91,22 @@ def extract_good_practice(doc: Document, units: list[Unit]) -> tuple[list[GoodPr
 
     Returns the examples and the line numbers they cover (not findings of their own).
     """
-    start_line = next(
-        (u.line for u in units if not u.bullet and has_cue("practice_header", u.text)), None
-    )
-    if start_line is None:
+    start = next((u for u in units if not u.bullet and has_cue("practice_header", u.text)), None)
+    if start is None:
         return [], set()
+    start_line = start.line
+    inline = _INLINE_PRACTICE.search(start.text)
+    if inline:  # 'As an example of good practice, it also highlights NAME through ...'
+        a, b = start.start + inline.start("name"), start.start + inline.end("name")
+        name = doc.text[a:b]
+        return [
+            GoodPractice(
+                name=name,
+                description=start.text,
+                themes=themes_of(start.text),
+                evidence=_evidence(doc, start.start, start.end),
+            )
+        ], {start_line}
     text = doc.text
     lines = _lines(text)
     paragraphs = [
@@ -246,7 +263,37 @@ def extract_findings(
     practice_lines: set[int],
     orgs=(),
 ) -> list[Finding]:
-    """Strengths and areas for improvement, one statement each, with their themes."""
+    """Strengths and areas for improvement, one statement each, with their themes: the rules'
+    findings, refined unit by unit by the learned classifier (:mod:`kg.extract.learned`) unless
+    ``KG_FINDINGS=rules``."""
+    from kg.extract.learned import refine
+
+    findings = rule_findings(doc, units, officials, practice_lines, orgs)
+    masked = _masked(doc.text, orgs)
+
+    def make_finding(start: int, end: int, polarity: str) -> Finding:
+        while start < end and doc.text[start] in '" ':
+            start += 1
+        while end > start and doc.text[end - 1] in '" ':
+            end -= 1
+        return Finding(
+            polarity=polarity,
+            text=doc.text[start:end],
+            themes=themes_of(masked[start:end]),
+            evidence=_evidence(doc, start, end),
+        )
+
+    return refine(doc, units, officials, practice_lines, findings, make_finding)
+
+
+def rule_findings(
+    doc: Document,
+    units: list[Unit],
+    officials: list[Official],
+    practice_lines: set[int],
+    orgs=(),
+) -> list[Finding]:
+    """The rules' strengths and areas for improvement (cue phrases, headers, voices)."""
     voiced_quotes, excluded = _quotations(doc, units, officials)
     masked = _masked(doc.text, orgs)
     voiced_line = -1  # a line whose earlier sentence reported a finding

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,3 +187,26 @@ def start_virtuoso(directory: Path, max_rows: int) -> Virtuoso:
         stop(process)
         raise
     return Virtuoso(process, base, "ikg", password)
+
+
+@contextmanager
+def store_held_open(path: Path):
+    """Another process holding the Oxigraph store at ``path`` read-write (as a running
+    `kg build` does) until the block ends."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, pyoxigraph as ox\ns = ox.Store(sys.argv[1])\nprint('open', flush=True)\n"
+            "sys.stdin.read()",
+            str(path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        yield holder
+    finally:
+        holder.communicate("")

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from servers import store_held_open
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_7cc63730632ce016.txt"
@@ -79,20 +80,7 @@ def test_a_folder_of_other_files_is_not_made_a_store(tmp_path):
 def test_read_only_commands_neither_wait_nor_write(seeded, tmp_path):
     """While another process holds the store read-write, query/stats/export answer at once
     and the store's files are unchanged by them."""
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, pyoxigraph as ox\ns = ox.Store(sys.argv[1])\nprint('open', flush=True)\n"
-            "sys.stdin.read()",
-            str(seeded),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "open"
+    with store_held_open(seeded):
         before = listing(seeded)
         started = time.monotonic()
         query = kg("query", "inspections", "--store", str(seeded), "--format", "csv", timeout=60)
@@ -102,8 +90,6 @@ def test_read_only_commands_neither_wait_nor_write(seeded, tmp_path):
         assert listing(seeded) == before
         # a build still needs the store to itself
         build = kg("build", str(SEED), "--store", str(seeded), timeout=60)
-    finally:
-        holder.communicate("")
     assert query.returncode == 0, query.stderr
     assert len(query.stdout.strip().splitlines()) == 2  # header and the one inspection
     assert stats.returncode == 0 and stats.stdout.startswith("quads: ")

@@ -20,6 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from rdflib import URIRef
+from servers import store_held_open
 
 from kg.errors import KgError
 from kg.namespace import GRAPH, IKG, graph_iri, mint_iri, slugify
@@ -364,20 +365,7 @@ def test_fifty_megabytes_bounded_memory_and_time(tmp_path: Path) -> None:
 def test_store_in_use_is_one_clear_line(seeded: Path) -> None:
     """A second writer on an open store gets "store is in use" (exit 1, one line); a query
     opens the store read-only, so it runs meanwhile (test_cli_store.py checks it further)."""
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, pyoxigraph as ox\ns = ox.Store(sys.argv[1])\nprint('open', flush=True)\n"
-            "sys.stdin.read()",
-            str(seeded),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "open"
+    with store_held_open(seeded):
         result = kg("build", str(SEEDS), "--store", str(seeded))
         assert result.returncode == 1
         assert result.stderr.strip().splitlines() == [
@@ -385,8 +373,6 @@ def test_store_in_use_is_one_clear_line(seeded: Path) -> None:
         ]
         query = kg("query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--store", str(seeded))
         assert query.returncode == 0, query.stderr
-    finally:
-        holder.communicate("")
     assert (
         kg("query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--store", str(seeded)).returncode == 0
     )

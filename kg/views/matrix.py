@@ -18,7 +18,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from kg.analysis import curie, pick_type
-from kg.views.page import fill_template, to_script_json
+from kg.views.page import fill_template, page_head, to_script_json
 from kg.views.select import ViewSelection, top_concepts, web_address, year_of
 from kg.views.style import INK, POLARITY, palette, tints
 
@@ -390,6 +390,7 @@ def to_matrix_html(data: dict, note: str = "") -> str:
     return fill_template(
         TEMPLATE.read_text(encoding="utf-8"),
         {
+            "HEAD": page_head("inspection-kg · matrix"),
             "TITLE": "inspection-kg · matrix",
             "DESCRIPTION": html.escape(MATRIX_DESCRIPTION),
             "NOTE": html.escape(note),

@@ -41,7 +41,7 @@ from kg.analysis import (
 from kg.errors import KgError
 from kg.store import Store
 from kg.views.matrix import agency_matrix
-from kg.views.page import fill_template, inline_safe, to_iframe, to_script_json
+from kg.views.page import fill_template, inline_safe, page_head, to_iframe, to_script_json
 from kg.views.select import as_view_selection, web_address, year_of
 from kg.views.style import POLARITY
 
@@ -820,6 +820,7 @@ def to_html(data: ViewData) -> str:
     return fill_template(
         TEMPLATE.read_text(encoding="utf-8"),
         {
+            "HEAD": page_head(data.title),
             "TITLE": html.escape(data.title),
             "DESCRIPTION": html.escape(data.description),
             "NOTE": html.escape(data.note),

@@ -5,6 +5,9 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
+
+HEAD = Path(__file__).parent / "templates" / "head.html"
 
 _JSON_ESCAPES = {
     "<": "\\u003c",
@@ -32,6 +35,19 @@ def fill_template(template: str, values: dict[str, str]) -> str:
     '<b>{{B}}</b>x'
     """
     return re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: values[m.group(1)], template)
+
+
+def page_head(title: str) -> str:
+    """The ``<head>`` contents every page shares, for a page called ``title`` (plain text).
+
+    One Content-Security-Policy that loads nothing from outside the page, and the collector of
+    script errors, unhandled rejections and ``console.error`` lines that the pages report in
+    their ``#kg-status`` element for the browser tests.
+
+    >>> "<title>a &amp; b</title>" in page_head("a & b")
+    True
+    """
+    return fill_template(HEAD.read_text(encoding="utf-8"), {"TITLE": html.escape(title)})
 
 
 def inline_safe(code: str, tag: str) -> str:

@@ -23,7 +23,7 @@ from kg.views.matrix import (
     to_matrix_data,
     to_static_matrix,
 )
-from kg.views.page import fill_template, inline_safe, to_script_json
+from kg.views.page import fill_template, inline_safe, page_head, to_script_json
 from kg.views.pages import VIEWS, write_view
 from kg.views.select import ViewSelection, select_views, year_of
 from kg.views.style import INK, PAPER, POLARITY, contrast, tints
@@ -381,7 +381,7 @@ def write_report(store: Store, path: Path, views: bool = True) -> list[Path]:
     page = fill_template(
         TEMPLATE.read_text(encoding="utf-8"),
         {
-            "TITLE": "inspection-kg report",
+            "HEAD": page_head("inspection-kg report"),
             "BODY": to_report_body(store, links, selection),
         },
     )

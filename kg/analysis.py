@@ -324,7 +324,7 @@ def to_theme_bipartite_graph(rows: Iterable[Row]) -> nx.MultiGraph:
     """Partnership-theme multigraph: one edge per (partnership, theme, polarity).
 
     Each edge (key = polarity) has ``weight`` = number of findings and ``findings``: dicts
-    of the finding's ``label``, ``evidence`` sentence and ``document``.
+    of the finding's ``label``, ``evidence`` sentence, ``document`` and ``inspection``.
     """
     graph = nx.MultiGraph()
     seen: set[tuple[str, str, str]] = set()
@@ -341,6 +341,7 @@ def to_theme_bipartite_graph(rows: Iterable[Row]) -> nx.MultiGraph:
             "label": row.get("findingLabel") or "",
             "evidence": row.get("evidence") or "",
             "document": row.get("document") or "",
+            "inspection": row.get("inspection") or "",
         }
         if graph.has_edge(p, t, key=polarity):
             edge = graph[p][t][polarity]

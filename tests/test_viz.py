@@ -11,11 +11,22 @@ import re
 from urllib.parse import unquote
 
 import pytest
-from browser import EVIL_IMG, EVIL_SCRIPT, render, status_json, synthetic_store
+from browser import (
+    EVIL_IMG,
+    EVIL_SCRIPT,
+    THEMES,
+    render,
+    status_json,
+    synthetic_graph,
+    synthetic_store,
+)
 
+from kg.analysis import curie
 from kg.errors import KgError
+from kg.namespace import GRAPH, IKG, mint_iri
 from kg.query import run_query
 from kg.report import write_report
+from kg.store import Store
 from kg.views.matrix import TEMPLATE as MATRIX_TEMPLATE
 from kg.views.matrix import agency_matrix, to_matrix_data
 from kg.views.page import HEAD
@@ -472,6 +483,72 @@ def test_network_year_range_from_the_url(small_store, tmp_path):
     rendered = render(path, fragment="from=2010&to=2011")
     _check(rendered, stats)
     assert 0 < int(rendered.status["visible-nodes"]) == len(inside) < stats.nodes
+
+
+def _reinspected_store():
+    """The synthetic store, with partnership 0 inspected again in 2019: an improvement on a theme
+    whose only finding in 2010 was a strength (partnership 0's first finding)."""
+    from rdflib import RDF, RDFS, XSD, Literal
+    from rdflib.namespace import DCTERMS
+
+    g = synthetic_graph(3)
+    theme = mint_iri("theme", THEMES[0])
+    doc = mint_iri("document", "900_later")
+    g.add((doc, RDF.type, IKG.Document))
+    g.add((doc, DCTERMS.identifier, Literal("900_later")))
+    g.add((doc, DCTERMS.issued, Literal("2019-03-15", datatype=XSD.date)))
+    insp = mint_iri("inspection", "area-0000", "later")
+    g.add((insp, RDF.type, IKG.JointInspection))
+    g.add((insp, IKG.inspected, mint_iri("partnership", "area-0000")))
+    g.add((insp, IKG.describedIn, doc))
+    g.add((insp, IKG.leadInspectorate, mint_iri("inspectorate", "Care Inspectorate")))
+    finding = mint_iri("finding", "900_later", "1-20")
+    g.add((finding, RDF.type, IKG.AreaForImprovement))
+    g.add((finding, RDFS.label, Literal("A finding of 2019 only.")))
+    g.add((finding, IKG.theme, theme))
+    g.add((insp, IKG.finding, finding))
+    store = Store(None)
+    store.replace_graph(GRAPH["synthetic"], g)
+    return store, theme
+
+
+def test_network_edges_carry_the_years_of_their_inspections():
+    store, theme = _reinspected_store()
+    data = select_view(store, "themes")
+    p0 = "id:partnership/area-0000"
+    t = curie(str(theme))
+    years = {(e["from"], e["to"], e["relation"]): e.get("years") for e in data.edges}
+    later = (p0, t, "improvement")
+    own = [y for key, y in years.items() if p0 in key[:2] and key != later]
+    assert own and all(y == ["2010"] for y in own)
+    assert years[later] == ["2019"] and years[(p0, t, "strength")] == ["2010"]
+    # the partnership was inspected in both years; the theme only in 2019
+    assert data.details[p0]["facets"]["year"] == ["2010", "2019"]
+    assert data.details[t]["facets"]["year"] == ["2010", "2019"]
+
+
+@pytest.mark.browser
+def test_network_year_range_hides_edges_outside_it(tmp_path):
+    store, _ = _reinspected_store()
+    path = tmp_path / "themes.html"
+    stats = write_view(store, "themes", path)
+    data = select_view(store, "themes")
+
+    def inside(years):
+        return any(y == "2010" for y in years)
+
+    nodes = {n["id"] for n in data.nodes if inside(data.details[n["id"]]["facets"]["year"])}
+    edges = [
+        e
+        for e in data.edges
+        if e["from"] in nodes and e["to"] in nodes and inside(e.get("years") or ["2010"])
+    ]
+    joined = [e for e in data.edges if e["from"] in nodes and e["to"] in nodes]
+    assert len(edges) < len(joined)  # the 2019 edge joins two nodes that stay
+    rendered = render(path, fragment="from=2010&to=2010")
+    _check(rendered, stats)
+    assert int(rendered.status["visible-nodes"]) == len(nodes)
+    assert int(rendered.status["visible-edges"]) == len(edges)
 
 
 REPORT_YEARS = """

@@ -214,22 +214,32 @@ class _Builder:
             if row.get("themeLabel"):
                 facets["theme"].add(row["themeLabel"])
             facets["polarity"].add(row["polarity"] or "")
-        for row in selection.findings:
-            year = year_of(row["inspection"])
+        # an inspection's years: fieldwork, else publication (its IRI names no year since 0.5)
+        self.inspection_years: dict[str, set[str]] = defaultdict(set)
+        for row in selection.inspections:
+            year = year_of(row.get("fieldworkStart"), row.get("published"), row["inspection"])
             if year:
-                self.partnership_facets[curie(row["partnership"])]["year"].add(str(year))
+                self.inspection_years[row["inspection"]].add(str(year))
+        for row in selection.findings:
+            facets = self.partnership_facets[curie(row["partnership"])]
+            facets["year"].update(self.years_of(row["inspection"]))
         for row in selection.inspections:
             facets = self.partnership_facets[curie(row["partnership"])]
             facets["partnership"].add(row["partnershipLabel"] or "")
-            year = year_of(row.get("fieldworkStart"), row.get("published"), row["inspection"])
-            if year:
-                facets["year"].add(str(year))
+            facets["year"].update(self.years_of(row["inspection"]))
             if row.get("inspectorateLabel"):
                 facets["inspectorate"].add(row["inspectorateLabel"])
         for row in selection.memberships:
             self.partnership_facets[curie(row["partnership"])]["partnership"].add(
                 row["partnershipLabel"] or ""
             )
+
+    def years_of(self, inspection: str) -> set[str]:
+        """The years of ``inspection`` (full IRI), from its rows or, failing those, its IRI."""
+        if inspection in self.inspection_years:
+            return self.inspection_years[inspection]
+        year = year_of(inspection)
+        return {str(year)} if year else set()
 
     def node(self, node: str, label: str | None, kind: str, **direct: str) -> dict:
         """Add (or get) a node; ``direct`` facet values are its own (a theme is its theme)."""
@@ -310,6 +320,7 @@ class _Builder:
             target = inspection if with_inspection_nodes else p
             edge = self.edge(i, target, relation, weight=1)
             edge.setdefault("inspections", set()).add(row.get("document") or inspection)
+            edge.setdefault("years", set()).update(self.years_of(row["inspection"]))
             idata["facts"].setdefault("inspections", set()).add(inspection)
             if with_inspection_nodes:
                 self.graph.nodes[inspection]["direct"]["inspectorate"].add(row["inspectorateLabel"])
@@ -325,6 +336,7 @@ class _Builder:
                 for b in ordered[n + 1 :]:
                     edge = self.edge(a, b, "co-inspected", weight=1)
                     edge.setdefault("inspections", set()).add(curie(inspection))
+                    edge.setdefault("years", set()).update(self.years_of(inspection))
 
     def add_memberships(self, selection: Selection) -> None:
         for row in selection.memberships:
@@ -349,6 +361,7 @@ class _Builder:
             counts[polarity] += data["weight"]
             edge = self.edge(p, t, polarity, weight=data["weight"], polarity=polarity)
             for finding in data["findings"]:
+                edge.setdefault("years", set()).update(self.years_of(finding["inspection"]))
                 item = {
                     "text": finding["evidence"] or finding["label"],
                     "document": finding["document"],
@@ -374,6 +387,7 @@ class _Builder:
             if data["relation"] == "holds":
                 person, post = (a, b) if people.nodes[a]["type"] == "Person" else (b, a)
                 dates = ", ".join(data.get("asOf") or []) or "date unknown"
+                edge["years"] = {d[:4] for d in data.get("asOf") or [] if d[:4].isdigit()}
                 edge["label"] = dates
                 edge["evidence"].extend(data.get("evidence") or [])
                 self.graph.nodes[person]["evidence"].extend(data.get("evidence") or [])
@@ -436,7 +450,12 @@ def to_view_graph(selection: Selection, view: str) -> nx.MultiGraph:
         }
         for row in getattr(selection, "documents", [])
     }
-    for _, data in graph.nodes(data=True):
+    for node, data in graph.nodes(data=True):
+        # a theme or an inspectorate is as old as its dated edges (not its partnerships' years)
+        edges = list(graph.edges(node, data=True))
+        if data["type"] not in ("Partnership", "Person") and not data["direct"]["year"]:
+            if edges and all(d.get("years") for _, _, d in edges):
+                data["direct"]["year"] = set().union(*(d["years"] for _, _, d in edges))
         facets = {}
         for key in FACETS:
             if data["direct"][key]:
@@ -684,6 +703,8 @@ def to_view_data(graph: nx.MultiGraph, view: str, max_nodes: int = MAX_NODES) ->
             }
         if data.get("polarity"):
             edge["polarity"] = data["polarity"]
+        if data.get("years"):  # the year range hides an edge none of whose years is inside
+            edge["years"] = sorted(data["years"])
         if data.get("label"):
             edge["label"] = _short(str(data["label"]), 24)
         edges.append(edge)

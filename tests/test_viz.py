@@ -391,7 +391,7 @@ FOCUS_STORE = 40  # partnerships: about 110 nodes in the overview, above FOCUS_M
 
 
 @pytest.mark.browser
-def test_focus_mode_shows_only_the_chosen_neighbourhood(tmp_path):
+def test_focus_mode_shows_the_chosen_neighbourhood_and_fades_the_rest(tmp_path):
     from kg.views.network import FOCUS_MIN
 
     store = synthetic_store(FOCUS_STORE)
@@ -407,6 +407,8 @@ def test_focus_mode_shows_only_the_chosen_neighbourhood(tmp_path):
     rendered = render(path, screenshot="focus-overview.png", fragment=f"focus={chosen}")
     _check(rendered, stats)
     assert int(rendered.status["visible-nodes"]) == len(neighbours | {chosen})
+    # the rest of the graph is faded, not hidden: still drawn, where it was
+    assert int(rendered.status["faded-nodes"]) == stats.nodes - len(neighbours | {chosen})
     # only the neighbourhood's nodes carry labels; most of the rest have none to start with
     unlabelled = sum(1 for n in data.nodes if not n["label"])
     assert unlabelled > stats.nodes // 2

@@ -64,7 +64,9 @@ _PEAK = (
 )
 
 
-def timed_child(cmd: list[str], timeout: float | None = None) -> dict[str, object]:
+def timed_child(
+    cmd: list[str], timeout: float | None = None, cwd: Path | None = None
+) -> dict[str, object]:
     """Run ``cmd``; wall time, exit code, peak RSS (MiB) and its last stdout line.
 
     ``cmd`` runs under a small wrapper process whose ``RUSAGE_CHILDREN`` covers that command
@@ -78,6 +80,7 @@ def timed_child(cmd: list[str], timeout: float | None = None) -> dict[str, objec
         text=True,
         timeout=timeout,
         check=False,
+        cwd=cwd,
     )
     elapsed = time.perf_counter() - started
     err = proc.stderr.strip().splitlines()

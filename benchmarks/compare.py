@@ -235,7 +235,9 @@ def compare(
             )
         loads.append(os.getloadavg())
     summary = {role: summarise(builds[role], extractions[role], docs) for role in builds}
-    pairs = [h["seconds"] / b["seconds"] for b, h in zip(builds["base"], builds["head"])]
+    pairs = [
+        h["seconds"] / b["seconds"] for b, h in zip(builds["base"], builds["head"], strict=True)
+    ]
     result: dict[str, object] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -306,8 +308,11 @@ def to_markdown(result: dict) -> str:
         f"{', '.join(str(r) for r in result['pair_ratios'])}); extraction "
         f"{result['extract_ratio']}.",
         "",
-        "Runs (s): base " + ", ".join(str(x) for x in s["base"]["build_runs_s"])
-        + "; head " + ", ".join(str(x) for x in s["head"]["build_runs_s"]) + ".",
+        "Runs (s): base "
+        + ", ".join(str(x) for x in s["base"]["build_runs_s"])
+        + "; head "
+        + ", ".join(str(x) for x in s["head"]["build_runs_s"])
+        + ".",
     ]
     return "\n".join(lines) + "\n"
 

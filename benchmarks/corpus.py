@@ -461,7 +461,6 @@ def make_document(index: int, seed: int, areas: list[Area], words: int = 1000) -
     area = areas[inspection_slot(index, len(areas))[0]]
     facts = inspection_facts(index, seed, areas)
     year, month, kind = facts.year, facts.month, facts.kind
-    progress = kind == "progress review"
     partnership = rng.choice([area.partnership, *area.partnership_alts, area.partnership])
     partners = list(facts.partners)
 

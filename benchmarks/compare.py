@@ -123,21 +123,25 @@ paths = list(iter_source_files([Path(sys.argv[1])]))[: int(sys.argv[2])]
 document = read_document(paths[0])
 to_graph(document, extract(document)).to_ntriples()  # warm: vocabularies, matchers, model
 stages = {"read": [], "extract": [], "emit": []}
+cpu = {"read": [], "extract": [], "emit": []}
+clock, process = time.perf_counter, time.process_time
 for path in paths:
-    t0 = time.perf_counter()
+    t0, c0 = clock(), process()
     document = read_document(path)
-    t1 = time.perf_counter()
+    t1, c1 = clock(), process()
     extraction = extract(document)
-    t2 = time.perf_counter()
+    t2, c2 = clock(), process()
     to_graph(document, extraction).to_ntriples()
     provenance_graph(document, graph_iri(document.id), datetime.now(UTC)).to_ntriples()
-    t3 = time.perf_counter()
-    for stage, seconds in zip(stages, (t1 - t0, t2 - t1, t3 - t2)):
-        stages[stage].append(seconds * 1000)
+    t3, c3 = clock(), process()
+    for stage, wall, used in zip(stages, (t1 - t0, t2 - t1, t3 - t2), (c1 - c0, c2 - c1, c3 - c2)):
+        stages[stage].append(wall * 1000)
+        cpu[stage].append(used * 1000)
 print(json.dumps({
     "docs": len(paths),
     **{f"{k}_ms": round(sum(v) / len(v), 3) for k, v in stages.items()},
     **{f"{k}_median_ms": round(statistics.median(v), 3) for k, v in stages.items()},
+    **{f"{k}_cpu_ms": round(sum(v) / len(v), 3) for k, v in cpu.items()},
 }))
 """
 
@@ -177,11 +181,14 @@ def summarise(builds: list[dict], extractions: list[dict], docs: int) -> dict[st
     """Medians and spreads of one revision's runs."""
     seconds = [b["seconds"] for b in builds]
     peaks = [b["peak_mib"] for b in builds if b["peak_mib"]]
+    cpu = [b["cpu_s"] for b in builds if b.get("cpu_s") is not None]
     out: dict[str, object] = {
         "build_median_s": round(statistics.median(seconds), 3),
         "build_iqr_s": round(spread(seconds), 3),
         "build_min_s": min(seconds),
         "build_runs_s": seconds,
+        "build_cpu_median_s": round(statistics.median(cpu), 3) if cpu else None,
+        "build_cpu_iqr_s": round(spread(cpu), 3) if cpu else None,
         "docs_per_s": round(docs / statistics.median(seconds), 1),
         "peak_mib_median": round(statistics.median(peaks), 1) if peaks else None,
         "peak_mib_max": max(peaks) if peaks else None,
@@ -191,7 +198,14 @@ def summarise(builds: list[dict], extractions: list[dict], docs: int) -> dict[st
         values = [e[f"{stage}_ms"] for e in extractions]
         out[f"{stage}_ms_per_doc"] = round(statistics.median(values), 2)
         out[f"{stage}_ms_iqr"] = round(spread(values), 2)
+        used = [e[f"{stage}_cpu_ms"] for e in extractions]
+        out[f"{stage}_cpu_ms_per_doc"] = round(statistics.median(used), 2)
     return out
+
+
+def _ratio(summary: dict, key: str) -> float | None:
+    base, head = summary["base"][key], summary["head"][key]
+    return round(head / base, 3) if base and head else None
 
 
 def compare(
@@ -257,6 +271,8 @@ def compare(
         "extract_ratio": round(
             summary["head"]["extract_ms_per_doc"] / summary["base"]["extract_ms_per_doc"], 3
         ),
+        "cpu_ratio": _ratio(summary, "build_cpu_median_s"),
+        "extract_cpu_ratio": _ratio(summary, "extract_cpu_ms_per_doc"),
         "load_average": [[round(x, 2) for x in load] for load in loads],
         "builds": builds,
         "extractions": extractions,
@@ -289,24 +305,28 @@ def to_markdown(result: dict) -> str:
         f"{', '.join(str(load[0]) for load in result['load_average'])}. "
         f"Whole run {result['total_s']} s.",
         "",
-        "| revision | build median s | IQR s | min s | docs/s | peak MiB (median, max) "
-        "| read ms/doc | extract ms/doc | emit ms/doc | summary |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| revision | build median s | IQR s | min s | docs/s | build CPU s (IQR) "
+        "| peak MiB (median, max) | read ms/doc | extract ms/doc (IQR) | emit ms/doc "
+        "| CPU ms/doc: read, extract, emit | summary |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for role in ("base", "head"):
         r = s[role]
         lines.append(
             f"| {role} | {r['build_median_s']} | {r['build_iqr_s']} | {r['build_min_s']} | "
-            f"{r['docs_per_s']} | {r['peak_mib_median']}, {r['peak_mib_max']} | "
-            f"{r['read_ms_per_doc']} | {r['extract_ms_per_doc']} ± {r['extract_ms_iqr']} | "
-            f"{r['emit_ms_per_doc']} | {r['summary'][:80]} |"
+            f"{r['docs_per_s']} | {r['build_cpu_median_s']} ({r['build_cpu_iqr_s']}) | "
+            f"{r['peak_mib_median']}, {r['peak_mib_max']} | {r['read_ms_per_doc']} | "
+            f"{r['extract_ms_per_doc']} ({r['extract_ms_iqr']}) | {r['emit_ms_per_doc']} | "
+            f"{r['read_cpu_ms_per_doc']}, {r['extract_cpu_ms_per_doc']}, "
+            f"{r['emit_cpu_ms_per_doc']} | {r['summary'][:80]} |"
         )
     lines += [
         "",
         f"head/base: ratio of the build medians **{result['ratio_of_medians']}**, median of "
         f"the pairwise ratios {result['median_pair_ratio']} (pairs: "
-        f"{', '.join(str(r) for r in result['pair_ratios'])}); extraction "
-        f"{result['extract_ratio']}.",
+        f"{', '.join(str(r) for r in result['pair_ratios'])}); build CPU time "
+        f"{result['cpu_ratio']}; extraction {result['extract_ratio']} (CPU "
+        f"{result['extract_cpu_ratio']}).",
         "",
         "Runs (s): base "
         + ", ".join(str(x) for x in s["base"]["build_runs_s"])

@@ -165,8 +165,21 @@ def build_pass(revision: Revision, corpus: Path, store: Path, jobs: int) -> dict
         raise SystemExit(f"{revision.label}: kg build failed: {result['err']}")
     result["load_before"] = round(load_before, 2)
     result["load_after"] = round(os.getloadavg()[0], 2)
+    counted = revision.run(["-c", COUNT_INSPECTIONS, str(store)], check=False)
+    result["inspections"] = int(counted.stdout) if counted.returncode == 0 else None
     shutil.rmtree(store, ignore_errors=True)
     return result
+
+
+COUNT_INSPECTIONS = r"""
+import sys, pyoxigraph as ox
+store = ox.Store.read_only(sys.argv[1])
+query = ("PREFIX ikg: <https://w3id.org/inspection-kg/def#> "
+         "SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { GRAPH ?g { ?i a ?c } "
+         "FILTER(?c IN (ikg:Inspection, ikg:JointInspection, ikg:ProgressReview)) }")
+print(next(iter(store.query(query)))["n"].value)
+"""
+"""Typed inspections in a built store (pyoxigraph alone: any revision's store)."""
 
 
 def spread(values: list[float]) -> float:
@@ -191,6 +204,7 @@ def summarise(builds: list[dict], extractions: list[dict], docs: int) -> dict[st
         "build_cpu_iqr_s": round(spread(cpu), 3) if cpu else None,
         "docs_per_s": round(docs / statistics.median(seconds), 1),
         "peak_mib_median": round(statistics.median(peaks), 1) if peaks else None,
+        "inspections": builds[-1].get("inspections"),
         "peak_mib_max": max(peaks) if peaks else None,
         "summary": builds[-1]["out"],
     }
@@ -242,7 +256,8 @@ def compare(
             builds[role].append(build)
             print(
                 f"{repeat + 1}/{repeats} {role:4} build {build['seconds']:7.2f} s "
-                f"peak {build['peak_mib']} MiB load {build['load_before']}->"
+                f"(CPU {build['cpu_s']} s) peak {build['peak_mib']} MiB "
+                f"{build['inspections']} inspections load {build['load_before']}->"
                 f"{build['load_after']} | extract {extraction['extract_ms']:.2f} ms/doc "
                 f"read {extraction['read_ms']:.2f} emit {extraction['emit_ms']:.2f}",
                 flush=True,
@@ -307,8 +322,8 @@ def to_markdown(result: dict) -> str:
         "",
         "| revision | build median s | IQR s | min s | docs/s | build CPU s (IQR) "
         "| peak MiB (median, max) | read ms/doc | extract ms/doc (IQR) | emit ms/doc "
-        "| CPU ms/doc: read, extract, emit | summary |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| CPU ms/doc: read, extract, emit | inspections | summary |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for role in ("base", "head"):
         r = s[role]
@@ -318,7 +333,7 @@ def to_markdown(result: dict) -> str:
             f"{r['peak_mib_median']}, {r['peak_mib_max']} | {r['read_ms_per_doc']} | "
             f"{r['extract_ms_per_doc']} ({r['extract_ms_iqr']}) | {r['emit_ms_per_doc']} | "
             f"{r['read_cpu_ms_per_doc']}, {r['extract_cpu_ms_per_doc']}, "
-            f"{r['emit_cpu_ms_per_doc']} | {r['summary'][:80]} |"
+            f"{r['emit_cpu_ms_per_doc']} | {r['inspections']} | {r['summary'][:80]} |"
         )
     lines += [
         "",

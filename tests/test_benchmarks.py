@@ -123,6 +123,7 @@ def test_compare_builds_both_revisions_on_one_corpus(tmp_path):
         assert summary["build_median_s"] > 0 and summary["peak_mib_max"] > 50
         assert summary["extract_ms_per_doc"] > 0 and summary["read_ms_per_doc"] > 0
         assert result["extractions"][role][0]["docs"] == 2
+        assert summary["inspections"] == expected_inspections(4)  # counted in the store
     medians = [result["summary"][role]["build_median_s"] for role in ("base", "head")]
     assert result["ratio_of_medians"] == pytest.approx(medians[1] / medians[0], abs=1e-3)
     assert result["summary"]["head"]["build_cpu_median_s"] > 1  # workers' CPU counted too

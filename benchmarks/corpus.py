@@ -1,12 +1,20 @@
 """Benchmark corpus: N seeded, deterministic inspection press releases as .txt, .html and .pdf.
 
 Documents read like the seeds (``seeds/*.txt``) in several phrasings: every council area of
-``kg/data/organisations.csv`` in turn, one inspection per area and year from 2012 on (a
-large corpus runs past today's date rather than give two documents of one inspection
-different fieldwork and grades, which would merge them into one inspection), the lead
-inspectorate and its partners, officials with honorifics and posts quoted with ``said:``,
-grades as tallies in words and in digits, member lists ("which consists of A; B; C"), and
-strengths and areas for improvement drawn from recurring themes. About 1,000 words each.
+``kg/data/organisations.csv`` in turn, the lead inspectorate and its partners, officials with
+honorifics and posts quoted with ``said:``, grades as tallies in words and in digits, member
+lists ("which consists of A; B; C"), and strengths and areas for improvement drawn from
+recurring themes. About 1,000 words each.
+
+Inspections: the extractor keys an inspection by partnership and programme (a progress
+review by the programme it follows up), so a partnership has one inspection per programme of
+children's services (2012, 2018, 2021) and one progress review of each: six per area, 192 in
+all (:func:`inspection_slot`). Document ``i`` is about area ``i % 32`` and, in rounds of 32,
+the joint inspection of the first programme, its progress review, the second programme, ...;
+past 192 documents the rounds start again, and a later document is another press release
+about an inspection already written of: it gives the same dates, kind, inspectorates, members
+and grades (drawn from the inspection's own seed), in other words. :func:`expected_inspections`
+says how many inspections ``N`` documents describe.
 
 Document ``i`` depends only on ``(seed, i)``, so the first 100 documents of a 1,000-document
 corpus are the 100-document corpus. PDFs are written with fpdf2 (``pip install fpdf2``); when
@@ -367,24 +375,99 @@ def _officials(rng: random.Random, area: Area, year: int, seed: int) -> list[str
     return [f"{head} {_quote(rng, area, curly)}" for head in chosen]
 
 
-def make_document(index: int, seed: int, areas: list[Area], words: int = 1000) -> list[Block]:
-    """The blocks of document ``index``: deterministic in ``(seed, index)``."""
-    rng = random.Random(f"{seed}|{index}")
-    area = areas[index % len(areas)]
-    year = 2012 + index // len(areas)
-    month = rng.randint(0, 9)
-    progress = rng.random() < 0.2
-    kind = "progress review" if progress else "joint inspection"
-    partnership = rng.choice([area.partnership, *area.partnership_alts, area.partnership])
+# The children's-services programmes of ``ontology/programmes.ttl`` an inspection is drawn
+# from, with the years its fieldwork may take (the year after stays in the programme, for
+# the progress review that follows it up).
+PROGRAMME_YEARS = [(2012, 2016), (2018, 2019), (2021, 2022)]
+ROUNDS = 2 * len(PROGRAMME_YEARS)  # each programme's joint inspection, then its progress review
+GENERATOR = "2"  # kept in the corpus folder: a corpus of another generator is written afresh
+
+
+def inspection_slot(index: int, areas: int = 32) -> tuple[int, int, bool]:
+    """The inspection document ``index`` is about: (area, programme, progress review).
+
+    >>> inspection_slot(0), inspection_slot(32), inspection_slot(64), inspection_slot(192)
+    ((0, 0, False), (0, 0, True), (0, 1, False), (0, 0, False))
+    """
+    turn = (index // areas) % ROUNDS
+    return index % areas, turn // 2, bool(turn % 2)
+
+
+def expected_inspections(count: int, areas: int = 32) -> int:
+    """How many inspections documents ``0 .. count - 1`` describe.
+
+    >>> expected_inspections(100), expected_inspections(1000)
+    (100, 192)
+    """
+    return min(count, areas * ROUNDS)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What every document about one inspection agrees on."""
+
+    kind: str
+    year: int
+    month: int  # index into MONTHS of the fieldwork's first month
+    span: int  # the fieldwork's last month is ``month + span``
+    published: str  # e.g. "12 June 2014"
+    earlier: int | None  # a progress review: the year of the inspection it follows up
+    partners: tuple[str, ...]
+    members: tuple[str, ...]
+    grades: dict[str, int]  # empty for a progress review
+    best_indicator: str
+
+
+def inspection_facts(index: int, seed: int, areas: list[Area]) -> Facts:
+    """The facts of the inspection document ``index`` is about: deterministic in the
+    inspection, the same for every document of it."""
+    slot, programme, progress = inspection_slot(index, len(areas))
+    area = areas[slot]
+    first, last = PROGRAMME_YEARS[programme]
+    year = random.Random(f"{seed}|inspection|{area.key}|{programme}").randint(first, last)
+    rng = random.Random(f"{seed}|inspection|{area.key}|{programme}|{progress}")
+    if progress:
+        year += 1
+    month = rng.randint(0, 8)
+    span = rng.choice([1, 2])
+    published = f"{rng.randint(1, 28)} {MONTHS[month + span + 1]} {year}"
     partners = rng.sample(PARTNER_INSPECTORATES[:3], rng.randint(1, 3))
     if rng.random() < 0.6:
         partners.append(rng.choice(PARTNER_INSPECTORATES[2:]))
-    partners = list(dict.fromkeys(partners))
+    members = [area.council, NHS_BOARD[area.key], *rng.sample(NATIONAL_MEMBERS, rng.randint(2, 5))]
+    grades: dict[str, int] = {}
+    if not progress:
+        for grade in rng.choices(GRADES, GRADE_WEIGHTS, k=9):
+            grades[grade] = grades.get(grade, 0) + 1
+        grades = {g: grades[g] for g in GRADES if g in grades}
+    return Facts(
+        kind="progress review" if progress else "joint inspection",
+        year=year,
+        month=month,
+        span=span,
+        published=published,
+        earlier=year - 1 if progress else None,
+        partners=tuple(dict.fromkeys(partners)),
+        members=tuple(members),
+        grades=grades,
+        best_indicator=rng.choice(INDICATORS),
+    )
+
+
+def make_document(index: int, seed: int, areas: list[Area], words: int = 1000) -> list[Block]:
+    """The blocks of document ``index``: deterministic in ``(seed, index)``; the inspection's
+    facts (:func:`inspection_facts`) shared with every other document about it."""
+    rng = random.Random(f"{seed}|{index}")
+    area = areas[inspection_slot(index, len(areas))[0]]
+    facts = inspection_facts(index, seed, areas)
+    year, month, kind = facts.year, facts.month, facts.kind
+    partnership = rng.choice([area.partnership, *area.partnership_alts, area.partnership])
+    partners = list(facts.partners)
 
     title = rng.choice(TITLES).format(area=area.label, weakness=rng.choice(WEAKNESSES))
     blocks = [Block("title", title)]
     if rng.random() < 0.5:
-        blocks.append(Block("date", f"{rng.randint(1, 28)} {MONTHS[month + 2]} {year}"))
+        blocks.append(Block("date", facts.published))
     blocks.append(
         Block(
             "p",
@@ -403,41 +486,44 @@ def make_document(index: int, seed: int, areas: list[Area], words: int = 1000) -
         )
     )
     others = ", ".join(partners[:-1]) + (" and " if len(partners) > 1 else "") + partners[-1]
+    first, last = MONTHS[month], MONTHS[month + facts.span]
     blocks.append(
         Block(
             "p",
             rng.choice(
                 [
-                    f"The {LEAD} who led the {kind} (with {others}) focused on how well "
-                    f"services in the {partnership} area are working together.",
+                    f"The {LEAD} who led the {kind} (with {others}) between {first} and "
+                    f"{last} {year} focused on how well services in the {partnership} area "
+                    f"are working together.",
                     f"The {kind} was carried out by the {LEAD} with {others} between "
-                    f"{MONTHS[month]} and {MONTHS[month + 2]} {year}.",
-                    f"The report follows a {kind} led by the {LEAD} which was carried out in "
-                    f"{MONTHS[month]} and {MONTHS[month + 1]} {year}, with {others}.",
+                    f"{first} and {last} {year}.",
+                    f"The report follows a {kind} led by the {LEAD} which was carried out "
+                    f"between {first} and {last} {year}, with {others}.",
                 ]
             ),
         )
     )
-    members = [area.council, NHS_BOARD[area.key], *rng.sample(NATIONAL_MEMBERS, rng.randint(2, 5))]
+    if facts.earlier is not None:
+        blocks.append(
+            Block(
+                "p",
+                f"The review assessed progress made following the joint inspection in "
+                f"{facts.earlier}, and what difference the partnership's improvement plan had "
+                f"made.",
+            )
+        )
     blocks.append(
         Block(
             "p",
             f"It follows a {kind} of services for children and young people in the "
-            f"{partnership}, which consists of {'; '.join(members)}.",
+            f"{partnership}, which consists of {'; '.join(facts.members)}.",
         )
     )
-    if not progress:
-        counts: dict[str, int] = {}
-        for grade in rng.choices(GRADES, GRADE_WEIGHTS, k=9):
-            counts[grade] = counts.get(grade, 0) + 1
-        ordered = {g: counts[g] for g in GRADES if g in counts}
-        blocks.append(Block("p", _tally(ordered, rng)))
-        best = next(iter(ordered))
+    if facts.grades:
+        blocks.append(Block("p", _tally(facts.grades, rng)))
+        best = next(iter(facts.grades))
         blocks.append(
-            Block(
-                "p",
-                f"The ‘{best}’ rating is in the category ‘{rng.choice(INDICATORS)}’.",
-            )
+            Block("p", f"The ‘{best}’ rating is in the category ‘{facts.best_indicator}’.")
         )
     themes = list(THEMES)
     strong = rng.sample(themes, rng.randint(2, 4))
@@ -561,10 +647,17 @@ def write_corpus(
 ) -> dict[str, int]:
     """Write documents ``bench-00000`` .. ``count - 1`` and a ``manifest.csv``; count by format.
 
-    Existing files of the same name are left alone (they are identical for the same seed), so
-    growing a corpus only writes the new documents.
+    Existing files of the same name are left alone (they are identical for the same seed and
+    generator), so growing a corpus only writes the new documents; a folder written by another
+    generator version (``GENERATOR``, kept in ``.generator``) or seed is emptied first.
     """
     outdir.mkdir(parents=True, exist_ok=True)
+    stamp = outdir / ".generator"  # hidden: not a document, not reported
+    wanted = f"generator {GENERATOR} seed {seed} words {words}\n"
+    if not stamp.exists() or stamp.read_text(encoding="utf-8") != wanted:
+        for old in outdir.glob("bench-*.*"):
+            old.unlink()
+        stamp.write_text(wanted, encoding="utf-8")
     areas = read_areas()
     pdf_ok = _has_fpdf()
     if pdf_share and not pdf_ok:

@@ -59,17 +59,21 @@ def machine() -> dict[str, object]:
 
 _PEAK = (
     "import resource, subprocess, sys; rc = subprocess.call(sys.argv[1:]); "
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "print(u.ru_maxrss, round(u.ru_utime + u.ru_stime, 3), file=sys.stderr); "
     "sys.exit(rc)"
 )
 
 
-def timed_child(cmd: list[str], timeout: float | None = None) -> dict[str, object]:
-    """Run ``cmd``; wall time, exit code, peak RSS (MiB) and its last stdout line.
+def timed_child(
+    cmd: list[str], timeout: float | None = None, cwd: Path | None = None
+) -> dict[str, object]:
+    """Run ``cmd``; wall time, exit code, peak RSS (MiB), CPU time and its last stdout line.
 
     ``cmd`` runs under a small wrapper process whose ``RUSAGE_CHILDREN`` covers that command
     alone: the peak is the largest single process of it (with ``--jobs 2``, the largest of
-    the writer and its workers, not their sum).
+    the writer and its workers, not their sum); the CPU time (user + system) is their sum,
+    which a busy machine inflates far less than the wall time.
     """
     started = time.perf_counter()
     proc = subprocess.run(
@@ -78,12 +82,18 @@ def timed_child(cmd: list[str], timeout: float | None = None) -> dict[str, objec
         text=True,
         timeout=timeout,
         check=False,
+        cwd=cwd,
     )
     elapsed = time.perf_counter() - started
     err = proc.stderr.strip().splitlines()
-    peak = int(err.pop()) if err and err[-1].isdigit() else None
+    usage = err[-1].split() if err else []
+    peak = cpu = None
+    if len(usage) == 2 and usage[0].isdigit():
+        err.pop()
+        peak, cpu = int(usage[0]), float(usage[1])
     return {
         "seconds": round(elapsed, 3),
+        "cpu_s": cpu,
         "rc": proc.returncode,
         "peak_mib": round(peak / 1024, 1) if peak else None,
         "out": (proc.stdout.strip().splitlines() or [""])[-1],

@@ -21,7 +21,8 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
 from kg import EXTRACTOR_VERSION
 from kg.extract.gazetteer import by_kind_key, read_body_changes, read_body_names, read_reference
 from kg.extract.records import Entity, Evidence, Extraction
-from kg.namespace import IKG, NIF, SCHEMA, SGS, SKOSXL, WD, bind_prefixes, mint_iri, slugify
+from kg.namespace import IKG, NIF, SCHEMA, SGS, SKOSXL, WD, bind_prefixes, slugify
+from kg.namespace import mint_iri as _mint_iri
 from kg.resources import resource_dir
 from kg.sources import Document
 
@@ -38,6 +39,18 @@ def _named(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
 
+# Per document, emission mints the same IRIs (bodies, themes, programmes, the inspection)
+# and the same small integers (character offsets, counts) again and again; rdflib's
+# Literal casts its value each time and mint_iri slugifies each key. Both are pure.
+mint_iri = lru_cache(maxsize=65536)(_mint_iri)
+
+
+@lru_cache(maxsize=65536)
+def _integer(value: int, datatype: URIRef) -> Literal:
+    """An integer literal of ``datatype`` (``xsd:nonNegativeInteger`` ...), made once."""
+    return Literal(value, datatype=datatype)
+
+
 def to_oxigraph(term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     r"""An rdflib term as the pyoxigraph term with the same lexical form.
 
@@ -46,9 +59,10 @@ def to_oxigraph(term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     >>> str(to_oxigraph(Literal('say "hi"', lang="en")))
     '"say \\"hi\\""@en'
     """
-    if isinstance(term, URIRef):
+    kind = type(term)
+    if kind is URIRef or (kind is not Literal and isinstance(term, URIRef)):
         return _named(str(term))
-    if isinstance(term, Literal):
+    if kind is Literal or isinstance(term, Literal):
         if term.language:
             return ox.Literal(str(term), language=term.language)
         if term.datatype:
@@ -114,12 +128,12 @@ def _add_entity(graph: Triples | Graph, entity: Entity) -> URIRef:
 def _add_evidence(graph: Triples, doc_iri: URIRef, evidence: Evidence) -> URIRef:
     iri = URIRef(f"{doc_iri}#char={evidence.start},{evidence.end}")
     graph.add((iri, RDF.type, NIF.String))
-    graph.add((iri, NIF.beginIndex, Literal(evidence.start, datatype=XSD.nonNegativeInteger)))
-    graph.add((iri, NIF.endIndex, Literal(evidence.end, datatype=XSD.nonNegativeInteger)))
+    graph.add((iri, NIF.beginIndex, _integer(evidence.start, XSD.nonNegativeInteger)))
+    graph.add((iri, NIF.endIndex, _integer(evidence.end, XSD.nonNegativeInteger)))
     graph.add((iri, NIF.anchorOf, Literal(evidence.text)))
     graph.add((iri, NIF.referenceContext, doc_iri))
     if evidence.page is not None:
-        graph.add((iri, IKG.page, Literal(evidence.page, datatype=XSD.positiveInteger)))
+        graph.add((iri, IKG.page, _integer(evidence.page, XSD.positiveInteger)))
     return iri
 
 
@@ -240,7 +254,7 @@ def to_graph(document: Document, extraction: Extraction) -> Triples:
             graph.add((iri, IKG.grade, mint_iri("grade", tally.grade)))
             if tally.scale:
                 graph.add((iri, IKG.scale, mint_iri("scheme", tally.scale)))
-            graph.add((iri, IKG.count, Literal(tally.count, datatype=XSD.positiveInteger)))
+            graph.add((iri, IKG.count, _integer(tally.count, XSD.positiveInteger)))
             graph.add((insp_iri, IKG.gradeCount, iri))
         for graded in extraction.indicator_grades:
             indicator = mint_iri("indicator", graded.indicator)

@@ -53,6 +53,8 @@ SEED_TARGET = 0.95
 FIXTURE_TARGET = 0.8
 DEV_EXPECTED = ROOT / "tests" / "fixtures" / "heldout" / "expected"  # held out in v0.2, dev since
 HELDOUT_EXPECTED = ROOT / "tests" / "fixtures" / "heldout2" / "expected"  # never tuned on
+# inspection-level facts in varied phrasings (issue 15, session 18), written before the rules
+VARIANTS_EXPECTED = ROOT / "tests" / "fixtures" / "variants" / "expected"
 
 EV = Evidence(0, 0, "")
 
@@ -382,6 +384,7 @@ ALL_EXPECTATIONS = sorted(
         *FIXTURE_EXPECTED.glob("*.json"),
         *DEV_EXPECTED.glob("*.json"),
         *HELDOUT_EXPECTED.glob("*.json"),
+        *VARIANTS_EXPECTED.glob("*.json"),
     ]
 )
 

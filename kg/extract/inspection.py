@@ -353,16 +353,46 @@ def _split_list(text: str) -> list[tuple[int, int]]:
     return items
 
 
+# the words a body's name may hold in lower case ('Scottish Fire and Rescue Service')
+_NAME_LINKS = {"and", "of", "the", "for", "in", "on", "&", "at"}
+
+
+def _looks_like_name(name: str) -> bool:
+    """Whether ``name`` has the shape of a body's name: capitalised words, joined by the
+    small words names hold ('Highland Third Sector Interface', 'Action for Children', 'Sacro').
+
+    >>> _looks_like_name("Scottish Fire and Rescue Service"), _looks_like_name("Sacro")
+    (True, True)
+    >>> _looks_like_name("The services are provided by")
+    False
+    """
+    words = name.split()
+    if not words or not words[0][:1].isupper():
+        return False
+    return all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _NAME_LINKS for w in words)
+
+
+def _list_end(text: str, start: int, stop: int) -> int:
+    """Where a member list starting at ``start`` stops: at a ``members_before`` cue that names
+    the whole ('..., known as the X Partnership') or at the end of the sentence."""
+    for hit in cue_index("members_before").find(text[start:stop]):
+        return start + hit.start
+    sentence = re.search(r"[.!?](?:\s|$)", text[start:stop])
+    return start + sentence.start() if sentence else stop
+
+
 def _members_in(
-    doc: Document, unit: Unit, at: int, orgs: Orgs, bullet: bool = False
+    doc: Document, unit: Unit, at: int, orgs: Orgs, bullet: bool = False, stop: int | None = None
 ) -> list[tuple[Entity, int]]:
-    """The organisations listed in ``unit`` after offset ``at`` (known ones and new ones)."""
+    """The organisations listed in ``unit`` from offset ``at`` (known ones and new ones) up to
+    ``stop`` (default: where the list ends, :func:`_list_end`)."""
     start = at
-    segment = doc.text[start : unit.end]
+    stop = _list_end(doc.text, start, unit.end) if stop is None else stop
+    segment = doc.text[start:stop]
     known = [
         (s, e, ent if ent.kind != "other" else Entity("agency", ent.key, ent.label, ent.type))
         for s, e, ent in orgs
-        if start <= s < unit.end and ent.kind != "area"
+        if start <= s < stop and ent.kind != "area"
     ]
     found: list[tuple[Entity, int]] = []
     for item_start, item_end in _split_list(segment):
@@ -375,8 +405,16 @@ def _members_in(
             # what the known names leave over ("X and Y" where only Y is known)
             for s, e, _ in inside:
                 rest = rest.replace(doc.text[s:e], "|")
-            leftovers = [re.sub(r"^(?:and\s+)|(?:\s+and)$", "", p.strip()) for p in rest.split("|")]
-            leftovers = [p for p in leftovers if len(p.split()) >= 2 and p[:1].isupper()]
+            pieces = [p.strip() for p in rest.split("|")]
+            # a one-word name only as the list's own item ('..., the Scottish Prison Service
+            # and Sacro'), not a word left between known names
+            leftovers = [
+                name
+                for piece in pieces
+                if (name := re.sub(r"^(?:and\s+)|(?:\s+(?:and|or)(?:\s+the)?)$", "", piece))
+                and (len(name.split()) >= 2 or piece.startswith("and "))
+                and name[:1].isupper()
+            ]
         else:
             leftovers = [re.sub(r"^and\s+", "", rest.strip())] if rest.strip() else []
         for name in leftovers:
@@ -385,7 +423,11 @@ def _members_in(
                 continue  # 'Third Sector agencies' names no body
             if bullet and len(name.split()) > 6:
                 continue  # a bulleted sentence, not a body's name
-            if name and name[:1].isupper() and len(name) < 80:
+            if ";" not in segment and not _looks_like_name(name):
+                # in running prose ('working with partners'); a semicolon list's items are
+                # names however written ('Community council forum')
+                continue
+            if name and len(name) < 80:
                 found.append((unknown_entity(name), a + doc.text[a:b].find(name)))
     return found
 
@@ -460,6 +502,24 @@ def extract_memberships(
             seen.setdefault(
                 agency.key, Membership(partnership, agency, _evidence(doc, unit.start, unit.end))
             )
+    for unit in units:
+        # a list before a cue that names it as the whole ('A, B and C, which make up the X
+        # Partnership', 'A and B, known as the X'), from the start of its sentence
+        for hit in cue_index("members_before").find(unit.text):
+            stop = unit.text.rfind(". ", 0, hit.start)
+            begin = stop + 2 if stop >= 0 else 0
+            opener = first_cue("members", unit.text[begin : hit.start])
+            if opener is not None:
+                continue  # 'provided by A and B, known as ...': the forward list has them
+            for agency, _at in _members_in(
+                doc, unit, unit.start + begin, orgs, stop=unit.start + hit.start
+            ):
+                if agency.kind in ("partnership", "area", "inspectorate") or agency == partnership:
+                    continue
+                seen.setdefault(
+                    agency.key,
+                    Membership(partnership, agency, _evidence(doc, unit.start, unit.end)),
+                )
     council = _area_council(partnership)
     for unit in units:
         if council is not None and re.match(r"The Council\b", unit.text):
@@ -509,9 +569,8 @@ def extract_mentions(
             and not _cited_only(doc.text, orgs, entity)
         ):
             continue  # an inspector; a text about no inspection, or a citation: a mention
-        if entity.kind == "other" and any(
-            a <= start < b and org != entity for a, b, org in attributions
-        ):
+        posts_here = [org for a, b, org in attributions if a <= start < b]
+        if entity.kind == "other" and posts_here and entity not in posts_here:
             continue
         if inspection is not None and inspection.area is not None:
             following = doc.text[end : end + 8]

@@ -95,6 +95,84 @@ def test_the_body_a_second_post_is_in_is_a_mention(tmp_path: Path) -> None:
         + "Jane Smith, Chief Executive of The Moray Council and chair of the Moray Public "
         'Protection Chief Officers Group, said: "We welcome this report and its findings."\n',
     )
-    assert "moray-public-protection-chief-officers-group" in {
-        m.entity.key for m in found.mentions
+    assert "moray-public-protection-chief-officers-group" in {m.entity.key for m in found.mentions}
+
+
+def posts(found) -> set[tuple]:
+    return {
+        (o.name, o.honorific, o.role, o.organisation.key if o.organisation else None)
+        for o in found.officials
     }
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            '"We are proud of our staff," said Anne Brown, head of children\'s services at '
+            "Angus Council.",
+            ("Anne Brown", None, "head of children's services", "angus-council"),
+        ),
+        (
+            '"Protecting adults is everyone\'s business," added Cllr Peter Grant, convener of '
+            "Angus Council.",
+            ("Peter Grant", "Councillor", "convener", "angus-council"),
+        ),
+        (
+            '"We will act on every recommendation," said Dr Rhona Stuart, NHS Tayside\'s '
+            "medical director.",
+            ("Rhona Stuart", "Dr", "medical director", "nhs-tayside"),
+        ),
+        (
+            'NHS Tayside chief executive Mark Reid said: "We welcome this report\'s findings."',
+            ("Mark Reid", None, "chief executive", "nhs-tayside"),
+        ),
+    ],
+)
+def test_officials_in_every_order(tmp_path: Path, sentence: str, expected) -> None:
+    found = run(tmp_path, OPENING.format(area="Angus") + sentence + "\n")
+    assert posts(found) == {expected}
+    assert all(o.quote is not None for o in found.officials)
+
+
+def test_a_quotation_resumed_after_its_attribution_is_one_quotation(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        OPENING.format(area="Angus")
+        + '"We are pleased with the report," said Anne Brown, chief social work officer at '
+        'Angus Council. "There is still more to do and we will do it."\n',
+    )
+    (official,) = found.officials
+    assert official.quote.text.startswith('"We are pleased')
+    assert official.quote.text.endswith('we will do it."')
+
+
+def test_leader_of_the_council_and_chair_of_the_partnership(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        OPENING.format(area="Highland")
+        + "Councillor Ian Ross, leader of the Council and chair of the Highland Community "
+        'Planning Partnership, said: "This is a fair report on our services."\n',
+    )
+    assert posts(found) == {
+        ("Ian Ross", "Councillor", "leader", "the-highland-council"),
+        ("Ian Ross", "Councillor", "chair", "highland"),
+    }
+
+
+def test_the_council_without_an_inspected_area_is_no_organisation(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        "Inspectors visited several services this year.\n\n"
+        'Ian Ross, leader of the Council, said: "We thank the inspectors for their work."\n',
+    )
+    assert posts(found) == {("Ian Ross", None, "leader", None)}
+
+
+def test_a_name_cut_by_the_end_of_the_text_is_no_person(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        OPENING.format(area="Angus") + "Commenting on the report, Care Inspectorate chief "
+        "executive Kar",
+    )
+    assert found.officials == ()

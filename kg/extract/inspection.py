@@ -447,6 +447,19 @@ def _area_council(partnership: Entity) -> Entity | None:
     return None
 
 
+def resolve_the_council(officials: list[Official], partnership: Entity | None) -> list[Official]:
+    """Posts 'of the Council' put in the council of the partnership's area (no organisation
+    when the text is about no partnership or the area's council is unknown)."""
+    from dataclasses import replace
+
+    from kg.extract.people import THE_COUNCIL
+
+    council = _area_council(partnership) if partnership is not None else None
+    return [
+        replace(o, organisation=council) if o.organisation == THE_COUNCIL else o for o in officials
+    ]
+
+
 def _judged_agencies(unit: Unit, orgs: Orgs) -> list[Entity]:
     """Known agencies a sentence opens with whose own practice it judges as the partnership's
     ('NHS Lothian and Police Scotland also needed to strengthen their participation')."""

@@ -73,12 +73,24 @@ def _clean_role(role: str) -> str | None:
     return role
 
 
+# 'the Council' in a post ('leader of the Council'): the council of the inspected area, which
+# only the inspection knows; kg.extract resolves it (or drops the organisation)
+THE_COUNCIL = Entity("agency", "the-council", "the Council", "Council")
+_OF_THE_COUNCIL = re.compile(
+    rf"\s*,\s*(?:the\s+)?(?P<role>{_ROLE})\s+of\s+the\s+Council\b(?=\s*(?:,|and\b|$))"
+)
+
+
 def _post(head: str, person: re.Match, head_start: int, orgs) -> tuple[str | None, Entity | None]:
     """The role and organisation around the person's name in ``head`` (text before 'said')."""
     in_head = [(s - head_start, e - head_start, ent) for s, e, ent in orgs]
     in_head = [(s, e, ent) for s, e, ent in in_head if 0 <= s and e <= len(head)]
     after = head[person.end() :]
     before = head[: person.start()]
+    # NAME, ROLE of the Council (and ...): the area's council
+    found = _OF_THE_COUNCIL.match(after)
+    if found:
+        return _clean_role(found.group("role")), THE_COUNCIL
     # NAME, ROLE of (the) ORG: the role runs up to the preposition before the organisation
     comma = re.match(r"\s*,\s*", after)
     following = [(s, e, ent) for s, e, ent in in_head if s >= person.end()]
@@ -86,9 +98,14 @@ def _post(head: str, person: re.Match, head_start: int, orgs) -> tuple[str | Non
         s, _e, org = following[0]
         between = head[person.end() + comma.end() : s]
         found = re.fullmatch(
-            rf"(?:the\s+)?(?P<role>{_ROLE})\s+(?:of|at|for|with|in)\s+(?:the\s+)?", between
+            r"(?:the\s+)?(?P<role>[A-Za-z][A-Za-z' -]{1,60}?)"
+            r"\s+(?:of|at|for|with|in)\s+(?:the\s+)?",
+            between,
         )
-        if found and "'s" not in between:
+        possessive = any(
+            head[e2 : e2 + 2] == "'s" for s2, e2, _ in in_head if person.end() <= s2 < s
+        )  # 'NAME, the Care Inspectorate's chief executive of ...' is the next form
+        if found and not possessive:
             return _clean_role(found.group("role")), org
     # NAME, ORG ROLE,  ("Peter Gilbert, Care Inspectorate service manager, commented:")
     found = re.match(r"\s*,\s*(?:the\s+)?", after)
@@ -290,6 +307,50 @@ def _posts_before_names(doc: Document, units: list[Unit], known: set[str]) -> li
     return officials
 
 
+# where an attribution after a quotation stops: its sentence's end, or the next quotation
+_ATTRIBUTION_END = re.compile(r"[.;:](?=\s|\"|$)|\s\"|\n")
+
+
+def _said_after_quote(
+    doc: Document, unit: Unit, said: re.Match, orgs, names_of_orgs: str
+) -> list[Official]:
+    """'"...," said NAME, ROLE of ORG.' and '"...," added HON NAME, ROLE.': the person right
+    after the verb, the post up to the end of the attribution, the quotation before it (with
+    the quotation that follows the attribution, when one does: '... ORG. "More words."')."""
+    text = doc.text
+    close = unit.text.rfind('"', 0, said.start())
+    if close <= 0:
+        return []
+    at = unit.start + said.end()
+    stop = _ATTRIBUTION_END.search(text, at)
+    end = stop.start() if stop else unit.end
+    tail = text[at:end]
+    person = _PERSON.match(tail, len(tail) - len(tail.lstrip()))
+    if person is None or not _is_person(person.group("name"), names_of_orgs):
+        return []
+    role, org = _post(tail, person, at, orgs)
+    honorific = _honorific(person)
+    ranked = _rank_organisation(honorific)
+    if ranked is not None and (org is None or org.kind == "other"):
+        org = ranked
+    quote_end = unit.start + close + 1
+    following = re.compile(r"[.;]?[ \t]*\n*[ \t]*").match(text, end).end()
+    if following < len(text) and text[following] == '"':
+        more = _quote_after(doc, following)
+        if more is not None:
+            quote_end = more.end
+    quote = _evidence(doc, unit.start + (len(unit.text) - len(unit.text.lstrip())), quote_end)
+    official = Official(
+        person.group("name"), honorific, role, org, _evidence(doc, unit.start, unit.end), quote
+    )
+    second = [
+        replace(official, role=r, organisation=o)
+        for r, o in _second_posts(tail, person, at, orgs)
+        if (r, o) != (role, org)
+    ]
+    return [official, *second]
+
+
 def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
     """Officials quoted in the document, each with post, organisation and quotation."""
     names_of_orgs = " | ".join(ent.label for _, _, ent in orgs)
@@ -319,6 +380,9 @@ def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
                 )
             continue
         if person is None:
+            if said and re.match(r"\s*\"", unit.text):
+                # '"...," said NAME, ROLE of ORG.' (perhaps '"..."' again after it)
+                officials.extend(_said_after_quote(doc, unit, said, orgs, names_of_orgs))
             continue
         role, org = _post(head, person, unit.start, orgs)
         honorific = _honorific(person)

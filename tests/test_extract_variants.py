@@ -176,3 +176,35 @@ def test_a_name_cut_by_the_end_of_the_text_is_no_person(tmp_path: Path) -> None:
         "executive Kar",
     )
     assert found.officials == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Services for children in Angus\nReport of a joint inspection, June 2016\n\n", "2016-06"),
+        ("Joint inspection of services to protect children in Dundee\nMarch 2011\n\n", "2011-03"),
+        ("Inspection of services in Angus\nInspectors visited in March 2011\n\n", None),
+        ("Care Inspectorate news - 3 May 2019\n\nIt was published on 1 May.\n", "2019-05-01"),
+        ("The joint inspection report was published today, Tuesday 28 June.\n", None),
+    ],
+)
+def test_publication_date_only_when_printed(tmp_path: Path, text: str, expected) -> None:
+    found = run(tmp_path, text + "The Care Inspectorate led the joint inspection in Angus.\n")
+    assert found.inspection.published == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("This progress review follows the 2017 joint inspection of services.", "2017"),
+        ("Inspectors found clear progress since the 2014 inspection.", "2014"),
+        ("Progress has been made since the last joint inspection (2016).", "2016"),
+        ("Services were first inspected in 2008, in the first round of inspections.", "2008"),
+        ("The Care Inspectorate last inspected these services in 2015.", "2015"),
+        ("Our previous inspection in 2013 found weaknesses in planning.", "2013"),
+        ("Inspectors visited in May 2019 and read 60 records.", None),
+    ],
+)
+def test_earlier_inspections_referred_to(tmp_path: Path, sentence: str, expected) -> None:
+    found = run(tmp_path, OPENING.format(area="Angus") + sentence + "\n")
+    assert found.inspection.previous_year == expected

@@ -36,6 +36,10 @@ _DAY_MONTH = re.compile(
 )
 # a title dated by month and year ('... Council area September 2009 Contents')
 _TITLE_DATE = re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\s+Contents\b")
+# a month and year that end a short line of the title ('Report of a joint inspection, June 2016')
+_LINE_MONTH = re.compile(
+    rf"(?:^|[,:|\u2013-]\s*)(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\s*$", re.MULTILINE
+)
 # "in June and August 2014", "between August and November 2017", "from 4 to 22 March 2019",
 # "between 12 February and 30 March 2018", "in May 2016"
 _PERIOD = re.compile(
@@ -47,6 +51,11 @@ _PERIOD = re.compile(
 )
 _URL = re.compile(r"https?://[^\s\"'<>)\]]+[^\s\"'<>)\].,;:]")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# an earlier inspection named by its year after a word that places it before this one
+_YEAR_INSPECTION = re.compile(
+    r"\b(?i:follow(?:s|ed|ing)?(?:\s+up)?|since|after|previous|earlier|last)\s+"
+    r"(?:(?i:the|our|its|their)\s+)?(?P<year>(?:19|20)\d\d)\s+(?:joint\s+)?(?i:inspection)\b"
+)
 _FIELDWORK_CUES = ("carried out", "took place", "fieldwork", "visited", "inspected", "between")
 
 
@@ -250,6 +259,12 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
         if year and not (start and start.startswith(year.group())):
             previous = year.group()
             break
+    if previous is None:
+        # 'follows the 2017 joint inspection', 'progress since the 2014 inspection'
+        for found in _YEAR_INSPECTION.finditer(text):
+            if not (start and start.startswith(found.group("year"))):
+                previous = found.group("year")
+                break
     # the programme, dated by the inspection (a progress review: by the one it follows up)
     if kind == "progress review":
         year = year_of(previous, start, published)
@@ -315,6 +330,11 @@ def _published(units: list[Unit]) -> str | None:
     if units:
         found = _TITLE_DATE.search(units[0].text[:600])
         if found:
+            return _iso(found.group("year"), found.group("month"))
+    for unit in units[:3]:
+        # a dated title or its own line: 'Report of a joint inspection, June 2016', 'March 2011'
+        found = _LINE_MONTH.search(unit.text)
+        if found and len(unit.text.split()) <= 8:
             return _iso(found.group("year"), found.group("month"))
     return None
 

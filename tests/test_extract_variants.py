@@ -208,3 +208,60 @@ def test_publication_date_only_when_printed(tmp_path: Path, text: str, expected)
 def test_earlier_inspections_referred_to(tmp_path: Path, sentence: str, expected) -> None:
     found = run(tmp_path, OPENING.format(area="Angus") + sentence + "\n")
     assert found.inspection.previous_year == expected
+
+
+def grades(found) -> set[tuple[str, str]]:
+    return {(g.indicator, g.grade) for g in found.indicator_grades}
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (
+            "Impact on families: good\nLeadership and direction: very good\n",
+            {("impact on families", "good"), ("leadership and direction", "very-good")},
+        ),
+        (
+            "Quality indicator | Evaluation\n2.1 Impact on staff | Good\n"
+            "9.1 Vision, values and aims | Adequate\n",
+            {("impact on staff", "good"), ("vision, values and aims", "adequate")},
+        ),
+        (
+            "- Partnership working \u2013 excellent\n- Impact on the community \u2013 weak\n",
+            {("partnership working", "excellent"), ("impact on the community", "weak")},
+        ),
+        (
+            "Key processes: effective with areas for improvement\n"
+            "Strategic leadership: very effective\n",
+            {
+                ("key processes", "effective-with-areas-for-improvement"),
+                ("strategic leadership", "very-effective"),
+            },
+        ),
+        ("The scale: 6 excellent; 5 very good; 4 good; 3 adequate; 2 weak.\n", set()),
+        ("Very good: major strengths\nGood: important strengths\n", set()),
+    ],
+)
+def test_grades_in_lists_and_tables(tmp_path: Path, lines: str, expected) -> None:
+    found = run(tmp_path, OPENING.format(area="Angus") + "Evaluations\n" + lines)
+    assert grades(found) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "They graded 1 of the nine quality indicators as very good, 3 as good and 5 as "
+            "adequate.",
+            {("very-good", 1), ("good", 3), ("adequate", 5)},
+        ),
+        (
+            "Of the nine quality indicators, inspectors found two to be good, five "
+            "satisfactory and two weak.",
+            {("good", 2), ("satisfactory", 5), ("weak", 2)},
+        ),
+    ],
+)
+def test_grade_tallies(tmp_path: Path, sentence: str, expected) -> None:
+    found = run(tmp_path, OPENING.format(area="Angus") + sentence + "\n")
+    assert {(g.grade, g.count) for g in found.grade_counts} == expected

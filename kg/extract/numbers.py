@@ -93,6 +93,10 @@ def extract_grades(
                 for label in _quoted_labels(unit.text)
             )
         last_grade = None
+        listed = _listed_grade(doc, unit)
+        if listed is not None:
+            graded.append(listed)  # 'Impact on families: good', '2.1 Impact on staff | Good'
+            continue
         if not grades or not _is_grading(unit):
             continue
         numbers = [
@@ -112,9 +116,14 @@ def extract_grades(
                 continue
             start, end, value = candidates[-1]
             between = unit.text[end : hit.start].lower()
-            if "indicator" in between and "of" in between or not value or value > 20:
+            total = re.search(r"\b(?:of|out of)(?:\s+the)?\s*$", unit.text[:start].lower())
+            if total and len(candidates) >= 2 and candidates[-2][1] <= start:
+                # 'graded 1 of the nine quality indicators as very good': the 1, not the nine
+                start, end, value = candidates[-2]
+                between = ""
+            elif total:
                 continue
-            if re.search(r"\b(?:of|out of)\s*$", unit.text[:start].lower()):
+            if "indicator" in between and "of" in between or not value or value > 20:
                 continue
             tallies.setdefault(
                 hit.key, GradeCount(hit.key, value, _evidence(doc, unit.start, unit.end))
@@ -122,6 +131,33 @@ def extract_grades(
             last_grade = hit.key
         graded.extend(_indicator_grades(doc, unit, grades))
     return list(tallies.values()), graded, count
+
+
+# a line of a list or a table that grades one indicator: 'Impact on families: good',
+# '1.1 Improvements in the life chances of people | Good', '- Leadership and direction - very good'
+_LISTED = re.compile(
+    r"^\s*(?:[-*\u2022]\s*)?(?:\d+(?:\.\d+)*\.?\s+)?(?P<label>[A-Za-z][^:|\u2013\u2014\d]{2,120}?)"
+    r"\s*(?:\||:|\s[\u2013\u2014-])\s*[*_'\"]*(?P<grade>[A-Za-z][A-Za-z ]+?)[*_'\"]*\s*\.?\s*$"
+)
+
+
+def _listed_grade(doc: Document, unit: Unit) -> IndicatorGrade | None:
+    """The indicator and grade of a list or table line that says nothing else, or None."""
+    found = _LISTED.match(unit.text)
+    if found is None or len(found.group("label").split()) > 14:
+        return None
+    wanted = found.group("grade").strip().lower()
+    label = found.group("label").strip(" *_").lower()
+    for scales in (None, EFFECTIVENESS):
+        index = grade_index() if scales is None else grade_index(scales)
+        hits = index.find(wanted)
+        if len(hits) == 1 and hits[0].end - hits[0].start == len(wanted):
+            if index.find(label):
+                return None  # 'Very good: 5' is a scale's key, not an indicator
+            scale = "effectiveness-scale" if scales else None
+            evidence = _evidence(doc, unit.start, unit.end)
+            return IndicatorGrade(label, hits[0].key, evidence, scale)
+    return None
 
 
 # an indicator the grading sentence names in prose: "evaluated the partnership's key processes

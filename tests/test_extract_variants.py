@@ -265,3 +265,25 @@ def test_grades_in_lists_and_tables(tmp_path: Path, lines: str, expected) -> Non
 def test_grade_tallies(tmp_path: Path, sentence: str, expected) -> None:
     found = run(tmp_path, OPENING.format(area="Angus") + sentence + "\n")
     assert {(g.grade, g.count) for g in found.grade_counts} == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Inspectors heard from 215 members of staff.", {(215.0, "members of staff")}),
+        ("The inspection included two Focus Groups.", {(2.0, "focus groups")}),
+        ("Inspectors read forty case files.", {(40.0, "case files")}),
+        ("The partnership spends \u00a32.4 million a year on care.", {(2400000.0, "pounds a year")}),
+        ("The area covers 2,238 square kilometres.", set()),
+        ("The scale: 6 excellent; 5 very good; 4 good.", set()),
+        ("On the scale 6 is excellent and 1 is unsatisfactory.", set()),
+        ("See page 12 of the report and quality indicator 2.1 for more.", set()),
+        ("Inspectors visited from 4 to 22 March 2019.", set()),
+        ("Inspectors identified two areas for improvement and one of the strengths.", set()),
+    ],
+)
+def test_amounts_are_money_and_counts_of_people_and_services(
+    tmp_path: Path, sentence: str, expected
+) -> None:
+    found = run(tmp_path, OPENING.format(area="Angus") + sentence + "\n")
+    assert {(a.value, a.counts.lower()) for a in found.amounts} == expected

@@ -320,6 +320,22 @@ _TIME_UNITS = {
 }
 
 
+_MONEY_SCALES = {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "thousand": 1e3, "k": 1e3}
+# a number that names a page, section or indicator rather than counting anything
+_REFERENCE = re.compile(
+    r"\b(?:page|pages|paragraph|para|section|chapter|table|figure|appendix|annex|indicator|"
+    r"qi|point|level|step|phase|stage|round|number|no)\.?\s*$"
+)
+
+
+def _scale_point(words: str) -> bool:
+    """Whether the words after a number name a point of a grading scale ('very good',
+    'is excellent', '= weak')."""
+    rest = re.sub(r"^(?:is|are|=|means|[-:\u2013])\s*", "", words.lower())
+    hits = grade_index().find(rest)
+    return bool(hits) and hits[0].start == 0
+
+
 def extract_amounts(doc: Document, units: list[Unit]) -> list[Amount]:
     """Numbers the document reports and what they count ('97 parents', 'a 15 per cent increase')."""
     amounts = []
@@ -332,10 +348,24 @@ def extract_amounts(doc: Document, units: list[Unit]) -> list[Amount]:
             if re.fullmatch(r"(?:19|20)\d\d", raw) and not match.group("pct"):
                 continue
             words = match.group("what").split()
+            before = unit.text[: match.start()].lower()
+            money = re.search(r"\xa3\s*$", before)  # '\xa32.4 million a year'
+            if money:
+                scale = words[0].lower() if words else ""
+                value *= _MONEY_SCALES.get(scale, 1)
+                words = ["pounds", *(words[1:] if scale in _MONEY_SCALES else words)]
             if words and words[0].lower() in MONTHS or (words and words[0] in _TIME_UNITS):
                 continue
-            if re.search(r"\b(?:aged|age|p|between|from)\s*$", unit.text[: match.start()].lower()):
-                continue
+            if re.search(r"\b(?:aged|age|p)\s*$", before) or _REFERENCE.search(before):
+                continue  # ages; 'page 12', 'quality indicator 2.1'
+            if re.search(r"\b(?:between|from)\s*$", before) and re.match(
+                r"\s*(?:to|and|until|-|\u2013)\s*\d", unit.text[match.end("n") :]
+            ):
+                continue  # a range of dates or ages ('from 4 to 22 March')
+            if " ".join(words).lower().startswith(cue_phrases("not_amount_unit")):
+                continue  # a measure that is not money or people ('2,238 square kilometres')
+            if _scale_point(" ".join(words)):
+                continue  # a point of a scale ('6 excellent', '1 is unsatisfactory')
             kept: list[str] = []
             stops = 0
             phrase = " ".join(words).lower()
@@ -356,4 +386,29 @@ def extract_amounts(doc: Document, units: list[Unit]) -> list[Amount]:
                 continue  # partnerships, recommendations, key areas: counts of no service
             counts = ("per cent " if match.group("pct") else "") + " ".join(kept)
             amounts.append(Amount(value, counts, _evidence(doc, unit.start, unit.end)))
+        amounts.extend(_worded_amounts(doc, unit))
     return amounts
+
+
+_WORDED = re.compile(
+    r"\b(?P<n>"
+    + "|".join(w for w in NUMBER_WORDS if " " not in w)
+    + r")\s+(?P<what>[A-Za-z][^.,;:()]*)",
+    re.IGNORECASE,
+)
+
+
+def _worded_amounts(doc: Document, unit: Unit) -> list[Amount]:
+    """Counts written in words ('two focus groups', 'forty adults'): only of the people and
+    service records of an ``amount_head`` cue, since a number word is often no count ('one
+    of the', 'two areas for improvement')."""
+    found = []
+    heads = cue_phrases("amount_head")
+    for match in _WORDED.finditer(unit.text):
+        value = parse_number(match.group("n"))
+        what = " ".join(match.group("what").lower().split())
+        head = next((h for h in heads if what == h or what.startswith(h + " ")), None)
+        if value is None or value < 2 or head is None:
+            continue
+        found.append(Amount(float(value), head, _evidence(doc, unit.start, unit.end)))
+    return found

@@ -273,7 +273,7 @@ def test_grade_tallies(tmp_path: Path, sentence: str, expected) -> None:
         ("Inspectors heard from 215 members of staff.", {(215.0, "members of staff")}),
         ("The inspection included two Focus Groups.", {(2.0, "focus groups")}),
         ("Inspectors read forty case files.", {(40.0, "case files")}),
-        ("The partnership spends \u00a32.4 million a year on care.", {(2400000.0, "pounds a year")}),
+        ("It spends \u00a32.4 million a year on care.", {(2400000.0, "pounds a year")}),
         ("The area covers 2,238 square kilometres.", set()),
         ("The scale: 6 excellent; 5 very good; 4 good.", set()),
         ("On the scale 6 is excellent and 1 is unsatisfactory.", set()),

@@ -71,6 +71,18 @@ def members(found) -> set[str]:
                 "scottish-childrens-reporter-administration",
             },
         ),
+        (
+            "Angus",
+            "Inspectors looked at the work of the partnership (Angus Council, NHS Tayside and "
+            "Police Scotland) over three months.",
+            {"angus-council", "nhs-tayside", "police-scotland"},
+        ),
+        (
+            "Falkirk",
+            "Falkirk's community planning partners - Falkirk Council, NHS Forth Valley and CVS "
+            "Falkirk - work together to protect children.",
+            {"falkirk-council", "nhs-forth-valley", "cvs-falkirk"},
+        ),
     ],
 )
 def test_members_in_prose_lists(tmp_path: Path, area: str, sentence: str, expected) -> None:
@@ -133,6 +145,18 @@ def test_officials_in_every_order(tmp_path: Path, sentence: str, expected) -> No
     found = run(tmp_path, OPENING.format(area="Angus") + sentence + "\n")
     assert posts(found) == {expected}
     assert all(o.quote is not None for o in found.officials)
+
+
+def test_a_rank_of_two_words_is_an_honorific(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        OPENING.format(area="Angus")
+        + "Chief Superintendent Ann Gray, Police Scotland's divisional commander, said: "
+        '"Keeping people safe is a shared job for us all."\n',
+    )
+    assert posts(found) == {
+        ("Ann Gray", "Chief Superintendent", "divisional commander", "police-scotland")
+    }
 
 
 def test_a_quotation_resumed_after_its_attribution_is_one_quotation(tmp_path: Path) -> None:
@@ -202,7 +226,9 @@ def test_publication_date_only_when_printed(tmp_path: Path, text: str, expected)
         ("Services were first inspected in 2008, in the first round of inspections.", "2008"),
         ("The Care Inspectorate last inspected these services in 2015.", "2015"),
         ("Our previous inspection in 2013 found weaknesses in planning.", "2013"),
+        ("This is the first inspection of these services since 2014.", "2014"),
         ("Inspectors visited in May 2019 and read 60 records.", None),
+        ("Inspectors noted that referrals had risen since 2019.", None),
     ],
 )
 def test_earlier_inspections_referred_to(tmp_path: Path, sentence: str, expected) -> None:
@@ -256,6 +282,14 @@ def test_grades_in_lists_and_tables(tmp_path: Path, lines: str, expected) -> Non
             {("very-good", 1), ("good", 3), ("adequate", 5)},
         ),
         (
+            "Five of the six quality indicators were graded 'good'.",
+            {("good", 5)},
+        ),
+        (
+            "8 of 9 quality indicators were evaluated as good or better: 2 were excellent.",
+            {("excellent", 2)},
+        ),
+        (
             "Of the nine quality indicators, inspectors found two to be good, five "
             "satisfactory and two weak.",
             {("good", 2), ("satisfactory", 5), ("weak", 2)},
@@ -287,3 +321,12 @@ def test_amounts_are_money_and_counts_of_people_and_services(
 ) -> None:
     found = run(tmp_path, OPENING.format(area="Angus") + sentence + "\n")
     assert {(a.value, a.counts.lower()) for a in found.amounts} == expected
+
+
+def test_a_report_published_after_its_programme_ended_belongs_to_the_next(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        "Published: 14 March 2024\n\nA joint inspection of adult support and protection in "
+        "Angus by the Care Inspectorate took place between October and December 2023.\n",
+    )
+    assert found.inspection.programme == "adult-support-and-protection-2023"

@@ -55,6 +55,7 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _YEAR_INSPECTION = re.compile(
     r"\b(?i:follow(?:s|ed|ing)?(?:\s+up)?|since|after|previous|earlier|last)\s+"
     r"(?:(?i:the|our|its|their)\s+)?(?P<year>(?:19|20)\d\d)\s+(?:joint\s+)?(?i:inspection)\b"
+    r"|\b(?i:inspection|inspected)\b[^.]{0,60}?\b(?i:since)\s+(?P<since>(?:19|20)\d\d)\b"
 )
 _FIELDWORK_CUES = ("carried out", "took place", "fieldwork", "visited", "inspected", "between")
 
@@ -260,10 +261,12 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
             previous = year.group()
             break
     if previous is None:
-        # 'follows the 2017 joint inspection', 'progress since the 2014 inspection'
+        # 'follows the 2017 joint inspection', 'progress since the 2014 inspection', 'the first
+        # inspection of these services since 2014'
         for found in _YEAR_INSPECTION.finditer(text):
-            if not (start and start.startswith(found.group("year"))):
-                previous = found.group("year")
+            year = found.group("year") or found.group("since")
+            if not (start and start.startswith(year)):
+                previous = year
                 break
     # the programme, dated by the inspection (a progress review: by the one it follows up)
     if kind == "progress review":
@@ -271,6 +274,17 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
     else:
         year = year_of(start, published)
     programme = choose_programme(text, year, latest_year(text))
+    if programme is not None and programme.end is not None and published and year is not None:
+        # fieldwork in the last year of one programme and the first of the next: the report,
+        # published after the first ended, belongs to the later one
+        later = choose_programme(text, int(published[:4]), latest_year(text))
+        if (
+            later is not None
+            and later.family == programme.family
+            and later.holds(year)
+            and int(published[:4]) > programme.end
+        ):
+            programme = later
     # the programme of the earlier inspection: a progress review follows up its own
     # programme's inspection; an inspection names the year of the one before
     previous_programme = None
@@ -397,7 +411,11 @@ def _list_end(text: str, start: int, stop: int) -> int:
     the whole ('..., known as the X Partnership') or at the end of the sentence."""
     for hit in cue_index("members_before").find(text[start:stop]):
         return start + hit.start
-    sentence = re.search(r"[.!?](?:\s|$)", text[start:stop])
+    opened = text[max(0, start - 3) : start].strip()
+    closing = r"|\)" if opened.endswith("(") else ""  # 'the partnership (A, B and C)'
+    if opened[-1:] in ("-", "\u2013", "\u2014"):
+        closing += r"|\s[-\u2013\u2014]\s"  # 'partners - A, B and C - work together'
+    sentence = re.search(r"[.!?](?:\s|$)" + closing, text[start:stop])
     return start + sentence.start() if sentence else stop
 
 

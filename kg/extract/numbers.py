@@ -114,6 +114,8 @@ def extract_grades(
             previous_end = hit.end
             if not candidates:
                 continue
+            if re.match(r"\W*\s+(?:or|and)\s+(?:better|above|higher|over)\b", unit.text[hit.end :]):
+                continue  # '8 of 9 indicators were good or better': a threshold, no tally
             start, end, value = candidates[-1]
             between = unit.text[end : hit.start].lower()
             total = re.search(r"\b(?:of|out of)(?:\s+the)?\s*$", unit.text[:start].lower())
@@ -122,7 +124,12 @@ def extract_grades(
                 start, end, value = candidates[-2]
                 between = ""
             elif total:
-                continue
+                # 'Five of the six quality indicators were graded good': the number before 'of'
+                part = re.search(r"(\S+)\s+(?:out\s+)?of(?:\s+the)?\s*$", unit.text[:start])
+                value = parse_number(part.group(1)) if part else None
+                if value is None:
+                    continue
+                between = ""
             if "indicator" in between and "of" in between or not value or value > 20:
                 continue
             tallies.setdefault(

@@ -39,7 +39,7 @@ HONORIFICS = {
     "miss": "Miss",
 }
 _HON = "|".join(
-    sorted((h[:1].upper() + h[1:] for h in HONORIFICS), key=len, reverse=True)
+    sorted({f(h) for h in HONORIFICS for f in (str.title, str.capitalize)}, key=len, reverse=True)
     + [h.upper() for h in HONORIFICS if len(h) <= 3]
 )
 _NAME = r"(?:Mc|Mac|O')?[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"

@@ -83,6 +83,12 @@ def members(found) -> set[str]:
             "Falkirk - work together to protect children.",
             {"falkirk-council", "nhs-forth-valley", "cvs-falkirk"},
         ),
+        (
+            "East Dunbartonshire",
+            "East Dunbartonshire Council and NHS Greater Glasgow and Clyde, which jointly run "
+            "the East Dunbartonshire Community Health and Care Partnership, provide them.",
+            {"east-dunbartonshire-council", "nhs-greater-glasgow-and-clyde"},
+        ),
     ],
 )
 def test_members_in_prose_lists(tmp_path: Path, area: str, sentence: str, expected) -> None:
@@ -134,6 +140,21 @@ def posts(found) -> set[tuple]:
             '"We will act on every recommendation," said Dr Rhona Stuart, NHS Tayside\'s '
             "medical director.",
             ("Rhona Stuart", "Dr", "medical director", "nhs-tayside"),
+        ),
+        (
+            "NHS Tayside's director of public health, Dr Emma de Vries, said: \"We will act on "
+            'the report."',
+            ("Emma de Vries", "Dr", "director of public health", "nhs-tayside"),
+        ),
+        (
+            "The Council's Executive Director of Social Work, Ravi Patel, said: \"This is a "
+            'fine report for Angus."',
+            ("Ravi Patel", None, "executive director of social work", "angus-council"),
+        ),
+        (
+            '"We accept the recommendations in full," Angus Council\'s chief social work '
+            "officer, Jo Hart, said.",
+            ("Jo Hart", None, "chief social work officer", "angus-council"),
         ),
         (
             'NHS Tayside chief executive Mark Reid said: "We welcome this report\'s findings."',
@@ -227,6 +248,7 @@ def test_publication_date_only_when_printed(tmp_path: Path, text: str, expected)
         ("The Care Inspectorate last inspected these services in 2015.", "2015"),
         ("Our previous inspection in 2013 found weaknesses in planning.", "2013"),
         ("This is the first inspection of these services since 2014.", "2014"),
+        ("Services were last jointly inspected in 2016.", "2016"),
         ("Inspectors visited in May 2019 and read 60 records.", None),
         ("Inspectors noted that referrals had risen since 2019.", None),
     ],
@@ -286,6 +308,11 @@ def test_grades_in_lists_and_tables(tmp_path: Path, lines: str, expected) -> Non
             {("good", 5)},
         ),
         (
+            "Inspectors awarded grades of 'good' for three of the nine quality indicators, and "
+            "'adequate' for the remaining six.",
+            {("good", 3), ("adequate", 6)},
+        ),
+        (
             "8 of 9 quality indicators were evaluated as good or better: 2 were excellent.",
             {("excellent", 2)},
         ),
@@ -330,3 +357,16 @@ def test_a_report_published_after_its_programme_ended_belongs_to_the_next(tmp_pa
         "Angus by the Care Inspectorate took place between October and December 2023.\n",
     )
     assert found.inspection.programme == "adult-support-and-protection-2023"
+
+
+def test_indicators_graded_in_prose_without_a_determiner(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        OPENING.format(area="Angus")
+        + "Inspectors evaluated assessment and planning as good and leadership of improvement "
+        "and change as very good.\nThe report was evaluated by inspectors as good.\n",
+    )
+    assert grades(found) == {
+        ("assessment and planning", "good"),
+        ("leadership of improvement and change", "very-good"),
+    }

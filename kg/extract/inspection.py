@@ -56,6 +56,8 @@ _YEAR_INSPECTION = re.compile(
     r"\b(?i:follow(?:s|ed|ing)?(?:\s+up)?|since|after|previous|earlier|last)\s+"
     r"(?:(?i:the|our|its|their)\s+)?(?P<year>(?:19|20)\d\d)\s+(?:joint\s+)?(?i:inspection)\b"
     r"|\b(?i:inspection|inspected)\b[^.]{0,60}?\b(?i:since)\s+(?P<since>(?:19|20)\d\d)\b"
+    r"|\b(?i:last|first|previously)\s+(?:\w+ly\s+)?(?i:inspected)\b[^.]{0,40}?"
+    r"\b(?P<when>(?:19|20)\d\d)\b"
 )
 _FIELDWORK_CUES = ("carried out", "took place", "fieldwork", "visited", "inspected", "between")
 
@@ -264,7 +266,7 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
         # 'follows the 2017 joint inspection', 'progress since the 2014 inspection', 'the first
         # inspection of these services since 2014'
         for found in _YEAR_INSPECTION.finditer(text):
-            year = found.group("year") or found.group("since")
+            year = found.group("year") or found.group("since") or found.group("when")
             if not (start and start.startswith(year)):
                 previous = year
                 break

@@ -64,6 +64,14 @@ def _indicator_total(lower: str) -> int | None:
     return None
 
 
+_TALLY_AFTER = re.compile(
+    r"[*_'\"\u2019]*\s+(?:for|in|across)\s+(?:the\s+)?(?:remaining\s+|other\s+)?"
+    r"(?P<n>\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b"
+    r"(?!\s+(?:per\s*cent|%))",
+    re.IGNORECASE,
+)
+
+
 def grades_indicators(unit: Unit) -> bool:
     """Whether ``unit`` names a grade in a grading sentence ('four were found to be 'good'')."""
     return bool(grade_index().find(unit.text)) and _is_grading(unit)
@@ -106,6 +114,15 @@ def extract_grades(
         ]
         previous_end = 0
         for hit in grades:
+            after = _TALLY_AFTER.match(unit.text, hit.end)
+            if after and (value := parse_number(after.group("n"))) and value <= 20:
+                # "grades of 'good' for three of the nine quality indicators, and 'adequate'
+                # for the remaining six": the number follows its grade
+                tallies.setdefault(
+                    hit.key, GradeCount(hit.key, value, _evidence(doc, unit.start, unit.end))
+                )
+                previous_end = hit.end
+                continue
             candidates = [
                 n
                 for n in numbers
@@ -172,7 +189,7 @@ def _listed_grade(doc: Document, unit: Unit) -> IndicatorGrade | None:
 # three as very good")
 _PROSE_INDICATOR = re.compile(
     r"\b(?:evaluated|rated|graded|judged|assessed|and)\s+"
-    r"(?:the\s+partnership's\s+|its\s+|their\s+|the\s+)"
+    r"(?:the\s+partnership's\s+|its\s+|their\s+|the\s+)?(?!by\s|it\s|them\s|this\s)"
     r"(?P<label>[a-z][a-z ,'-]{2,80}?)\s+as\s+[*_'\"]*$",
     re.IGNORECASE,
 )

@@ -43,7 +43,11 @@ _HON = "|".join(
     + [h.upper() for h in HONORIFICS if len(h) <= 3]
 )
 _NAME = r"(?:Mc|Mac|O')?[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
-_PERSON = re.compile(rf"(?:\b(?P<hon>{_HON})\.?\s+)?\b(?P<name>{_NAME}(?:\s+{_NAME}){{1,2}})\b")
+# a surname's particle in lower case ('Linda de Caestecker', 'Anna van der Berg')
+_PARTICLE = r"(?:(?:de|da|di|du|van|von|der|den|del|le|la)\s+)"
+_PERSON = re.compile(
+    rf"(?:\b(?P<hon>{_HON})\.?\s+)?\b(?P<name>{_NAME}(?:\s+{_PARTICLE}{{0,2}}{_NAME}){{1,2}})\b"
+)
 _SAID = re.compile(r"\b(?:said|says|commented|added|explained|stated)\b\s*:?", re.IGNORECASE)
 _PRONOUN_SAID = re.compile(r"^(?:He|She|They)\s+(?:said|added|commented)\b", re.IGNORECASE)
 _NOT_NAMES = {"the", "care", "picture", "nurture", "page", "download", "inspectors", "chief"}
@@ -58,10 +62,63 @@ def _evidence(doc: Document, start: int, end: int) -> Evidence:
     return Evidence(start, end, doc.text[start:end], doc.page_of(start))
 
 
+# words of posts and bodies, never of a person's name ('Executive Director', 'Social Work')
+_POST_WORDS = {
+    "executive",
+    "director",
+    "officer",
+    "manager",
+    "head",
+    "leader",
+    "chair",
+    "convener",
+    "minister",
+    "secretary",
+    "president",
+    "commissioner",
+    "inspector",
+    "social",
+    "work",
+    "health",
+    "public",
+    "committee",
+    "partnership",
+    "protection",
+    "strategic",
+    "interim",
+    "deputy",
+    "depute",
+    "assistant",
+    "senior",
+    "principal",
+    "general",
+    "nurse",
+    "medical",
+    "clinical",
+    "education",
+    "police",
+    "children",
+    "adult",
+    "adults",
+    "justice",
+    "news",
+    "report",
+    "joint",
+    "inspection",
+    "published",
+    "date",
+    "service",
+    "board",
+    "group",
+}
+
+
 def _is_person(name: str, orgs_text: str) -> bool:
     words = name.split()
     if words[0].lower() in _NOT_NAMES or name in orgs_text:
         return False
+    if words[0].lower().rstrip(".") in HONORIFICS or any(w.lower() in _POST_WORDS for w in words):
+        return False  # 'Dr Linda' (the title, then a name cut short), 'Executive Director'
     return not any(w.lower() in {"of", "and", "services", "council", "scotland"} for w in words)
 
 
@@ -351,9 +408,21 @@ def _said_after_quote(
     return [official, *second]
 
 
+def _with_the_council(text: str, orgs) -> list:
+    """The organisations plus each 'the Council' (capital C) no organisation's name covers:
+    the area's council, in posts ('leader of the Council', 'The Council's Executive
+    Director of Social Work')."""
+    spans = list(orgs)
+    for found in re.finditer(r"\b[Tt]he Council\b(?!\s+(?:area|of)\b)", text):
+        if not any(s <= found.start() < e for s, e, _ in orgs):
+            spans.append((found.start(), found.end(), THE_COUNCIL))
+    return sorted(spans, key=lambda item: item[0])
+
+
 def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
     """Officials quoted in the document, each with post, organisation and quotation."""
     names_of_orgs = " | ".join(ent.label for _, _, ent in orgs)
+    orgs = _with_the_council(doc.text, orgs)
     officials: list[Official] = []
     introduced: list[tuple[int, Official]] = []  # people named with a post, for "He said:"
     for index, unit in enumerate(units):
@@ -412,6 +481,14 @@ def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
                 # 'NAME, POST, said the partnership had ...' then the words, quoted below
                 quote = _quote_below(doc, unit.end)
             if quote is not None:
+                officials.extend(replace(o, quote=quote) for o in [official, *second])
+                continue
+        if said and said.start() >= person.end() and re.match(r"\s*\"", unit.text):
+            # '"...," ORG's ROLE, NAME, said.': the quotation opens the sentence
+            close = unit.text.rfind('"', 0, person.start())
+            if close > 0:
+                start = unit.start + len(unit.text) - len(unit.text.lstrip())
+                quote = _evidence(doc, start, unit.start + close + 1)
                 officials.extend(replace(o, quote=quote) for o in [official, *second])
                 continue
         if said and said.start() < person.start() and unit.text.startswith('"'):

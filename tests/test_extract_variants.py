@@ -89,6 +89,18 @@ def members(found) -> set[str]:
             "the East Dunbartonshire Community Health and Care Partnership, provide them.",
             {"east-dunbartonshire-council", "nhs-greater-glasgow-and-clyde"},
         ),
+        (
+            "Clackmannanshire",
+            "Clackmannanshire Council, NHS Forth Valley and Police Scotland lead the "
+            "partnership's adult protection work.",
+            {"clackmannanshire-council", "nhs-forth-valley", "police-scotland"},
+        ),
+        (
+            "Edinburgh",
+            "The Edinburgh Partnership's members are the City of Edinburgh Council and the "
+            "Edinburgh Association of Community Councils.",
+            {"city-of-edinburgh-council", "edinburgh-association-of-community-councils"},
+        ),
     ],
 )
 def test_members_in_prose_lists(tmp_path: Path, area: str, sentence: str, expected) -> None:
@@ -155,6 +167,16 @@ def posts(found) -> set[tuple]:
             '"We accept the recommendations in full," Angus Council\'s chief social work '
             "officer, Jo Hart, said.",
             ("Jo Hart", None, "chief social work officer", "angus-council"),
+        ),
+        (
+            '"People are being supported to change," said Angus Council\'s Executive Lead for '
+            "Communities, Clare Main.",
+            ("Clare Main", None, "executive lead for communities", "angus-council"),
+        ),
+        (
+            "Speaking for the partnership, Lena Shaw, Chief Social Work Officer, said: "
+            '"Our staff have worked hard on this."',
+            ("Lena Shaw", None, "chief social work officer", None),
         ),
         (
             'NHS Tayside chief executive Mark Reid said: "We welcome this report\'s findings."',
@@ -249,6 +271,11 @@ def test_publication_date_only_when_printed(tmp_path: Path, text: str, expected)
         ("Our previous inspection in 2013 found weaknesses in planning.", "2013"),
         ("This is the first inspection of these services since 2014.", "2014"),
         ("Services were last jointly inspected in 2016.", "2016"),
+        (
+            "They reviewed progress following their joint inspection of adult support and "
+            "protection published in 2022.",
+            "2022",
+        ),
         ("Inspectors visited in May 2019 and read 60 records.", None),
         ("Inspectors noted that referrals had risen since 2019.", None),
     ],

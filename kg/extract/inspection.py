@@ -58,6 +58,8 @@ _YEAR_INSPECTION = re.compile(
     r"|\b(?i:inspection|inspected)\b[^.]{0,60}?\b(?i:since)\s+(?P<since>(?:19|20)\d\d)\b"
     r"|\b(?i:last|first|previously)\s+(?:\w+ly\s+)?(?i:inspected)\b[^.]{0,40}?"
     r"\b(?P<when>(?:19|20)\d\d)\b"
+    r"|\b(?i:following|follows|after|since)\s+(?i:the|their|our|its)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?i:inspection)\b[^.]{0,60}?\b(?i:in|of)\s+(?P<in>(?:19|20)\d\d)\b"
 )
 _FIELDWORK_CUES = ("carried out", "took place", "fieldwork", "visited", "inspected", "between")
 
@@ -266,7 +268,7 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
         # 'follows the 2017 joint inspection', 'progress since the 2014 inspection', 'the first
         # inspection of these services since 2014'
         for found in _YEAR_INSPECTION.finditer(text):
-            year = found.group("year") or found.group("since") or found.group("when")
+            year = next(found.group(g) for g in ("year", "since", "when", "in") if found.group(g))
             if not (start and start.startswith(year)):
                 previous = year
                 break
@@ -629,7 +631,8 @@ def extract_mentions(
             following = doc.text[end : end + 8]
             if partnership_named(entity, doc.text[start:end], following) == inspection.area.key:
                 continue  # the partnership under another name
-        if entity.kind == "agency" and inspection is not None:
+        council = entity.kind == "other" and entity.type == "Council"  # 'Perth & Kinross Council'
+        if (entity.kind == "agency" or council) and inspection is not None:
             # a council of the inspected area is a member in all but name
             if entity.key.startswith(inspection.partnership.key):
                 continue

@@ -204,6 +204,12 @@ def _post(head: str, person: re.Match, head_start: int, orgs) -> tuple[str | Non
     if found:
         org = next((ent for s, e, ent in in_head if s >= person.end()), None)
         return None, org
+    # NAME, ROLE, said (no organisation named): 'Lorraine Sanda, Chief Social Work Officer,'
+    found = re.match(r"\s*,\s*(?:the\s+)?(?P<role>[A-Za-z][A-Za-z' -]{2,60}?)\s*,?\s*$", after)
+    if found and not any(s >= person.end() for s, _e, _ent in in_head):
+        role = found.group("role")
+        if any(w.lower() in _POST_WORDS for w in role.split()):
+            return _clean_role(role), None
     return None, None
 
 
@@ -384,6 +390,10 @@ def _said_after_quote(
     tail = text[at:end]
     person = _PERSON.match(tail, len(tail) - len(tail.lstrip()))
     if person is None or not _is_person(person.group("name"), names_of_orgs):
+        # 'said ORG's ROLE, NAME.': the name ends the attribution
+        people = [p for p in _PERSON.finditer(tail) if _is_person(p.group("name"), names_of_orgs)]
+        person = people[-1] if people and not tail[people[-1].end() :].strip(" ,") else None
+    if person is None:
         return []
     role, org = _post(tail, person, at, orgs)
     honorific = _honorific(person)

@@ -190,6 +190,40 @@ def test_officials_in_every_order(tmp_path: Path, sentence: str, expected) -> No
     assert all(o.quote is not None for o in found.officials)
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            'Care Inspectorate Chief Executive Jo Irvine said: "We found real strengths."',
+            ("Jo Irvine", None, "chief executive", "care-inspectorate"),
+        ),
+        (
+            'The Chief Executive of the Care Inspectorate, Paul Mack, said: "We found real '
+            'strengths."',
+            ("Paul Mack", None, "chief executive", "care-inspectorate"),
+        ),
+        (
+            'Interim Chief Social Work Officer Jane Kerr said: "We will act on the report."',
+            ("Jane Kerr", None, "interim chief social work officer", None),
+        ),
+    ],
+)
+def test_a_post_before_the_name(tmp_path: Path, sentence: str, expected) -> None:
+    found = run(tmp_path, OPENING.format(area="Angus") + sentence + "\n")
+    assert posts(found) == {expected}
+
+
+def test_reported_speech_names_an_official_without_a_quotation(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        OPENING.format(area="Angus")
+        + "Paul Mack, chief executive of the Care Inspectorate, said the partnership had "
+        "made progress.\n",
+    )
+    assert posts(found) == {("Paul Mack", None, "chief executive", "care-inspectorate")}
+    assert found.officials[0].quote is None
+
+
 def test_a_rank_of_two_words_is_an_honorific(tmp_path: Path) -> None:
     found = run(
         tmp_path,

@@ -198,7 +198,28 @@ def _post(head: str, person: re.Match, head_start: int, orgs) -> tuple[str | Non
             s, e, org = orgs_before[-1]
             role_text = head[e : person.start()]
             role_text = re.sub(r"^'s\s+", "", role_text.strip())
+            if not role_text.strip(" ,"):
+                # 'The Chief Executive of the Care Inspectorate, NAME,': the role before the org
+                found = re.search(
+                    r"(?:^|[,.:;]\s*)(?:the\s+)?(?P<role>[A-Za-z][A-Za-z' -]{1,60}?)\s+"
+                    r"(?:of|at|for)\s+(?:the\s+)?$",
+                    head[:s],
+                    re.IGNORECASE,
+                )
+                role_text = found.group("role") if found else ""
             return _clean_role(role_text.strip(" ,")), org
+    # POST NAME (no organisation): 'Interim Chief Social Work Officer Jane Kerr said'
+    found = re.search(r"(?P<role>(?:[A-Z][a-z]+\s+){1,6})$", before)
+    if (
+        found
+        and not after.strip(" ,:")
+        and all(
+            w.lower() in _POST_WORDS | {"chief", "officer"} for w in found.group("role").split()
+        )
+    ):
+        orgs_before = [(s, e, ent) for s, e, ent in in_head if e <= person.start()]
+        if not orgs_before:
+            return _clean_role(found.group("role")), None
     # HON NAME of (the) ORG
     found = re.match(r"\s+(?:of|from)\s+(?:the\s+)?", after)
     if found:
@@ -418,6 +439,27 @@ def _said_after_quote(
     return [official, *second]
 
 
+def _people_in(head: str, names_of_orgs: str) -> list[re.Match]:
+    """The people named in ``head``; a name after post words is read without them ('Chief
+    Executive Jackie Irvine', 'Interim Chief Social Work Officer Jane Kerr')."""
+    found = []
+    for candidate in _PERSON.finditer(head):
+        if _is_person(candidate.group("name"), names_of_orgs):
+            found.append(candidate)
+            continue
+        at = candidate.start("name")
+        for word in re.finditer(r"\S+", candidate.group("name")):
+            if word.group().lower() not in _POST_WORDS | {"chief", "care"}:
+                at = candidate.start("name") + word.start()
+                break
+        else:
+            continue
+        rest = _PERSON.match(head, at)
+        if rest and rest.start() > candidate.start() and _is_person(rest.group("name"), ""):
+            found.append(rest)
+    return found
+
+
 def _with_the_council(text: str, orgs) -> list:
     """The organisations plus each 'the Council' (capital C) no organisation's name covers:
     the area's council, in posts ('leader of the Council', 'The Council's Executive
@@ -438,9 +480,7 @@ def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
     for index, unit in enumerate(units):
         said = _SAID.search(unit.text)
         head = unit.text[: said.start()] if said else unit.text
-        candidates = [
-            c for c in _PERSON.finditer(head) if _is_person(c.group("name"), names_of_orgs)
-        ]
+        candidates = _people_in(head, names_of_orgs)
         titled = [c for c in candidates if c.group("hon")]
         person = (titled or candidates or [None])[0]
         if said and _PRONOUN_SAID.match(unit.text) and introduced:
@@ -493,6 +533,10 @@ def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
             if quote is not None:
                 officials.extend(replace(o, quote=quote) for o in [official, *second])
                 continue
+            if role is not None and org is not None:
+                # reported speech ('NAME, ROLE of ORG, said the partnership had ...'): the post
+                # stands without a quotation
+                officials.extend([official, *second])
         if said and said.start() >= person.end() and re.match(r"\s*\"", unit.text):
             # '"...," ORG's ROLE, NAME, said.': the quotation opens the sentence
             close = unit.text.rfind('"', 0, person.start())
@@ -515,4 +559,9 @@ def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
                         (index, replace(official, role=extra_role, organisation=extra_org))
                     )
     officials.extend(_posts_before_names(doc, units, {o.name for o in officials}))
-    return officials
+    quoted = {(o.name, o.role, o.organisation) for o in officials if o.quote is not None}
+    return [
+        o
+        for o in officials
+        if o.quote is not None or (o.name, o.role, o.organisation) not in quoted
+    ]

@@ -267,7 +267,8 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
     if previous is None:
         # 'follows the 2017 joint inspection', 'progress since the 2014 inspection', 'the first
         # inspection of these services since 2014'
-        for found in _YEAR_INSPECTION.finditer(text):
+        inspecting = (u.text for u in units if "inspect" in u.text.lower() and _YEAR.search(u.text))
+        for found in (m for t in inspecting for m in _YEAR_INSPECTION.finditer(t)):
             year = next(found.group(g) for g in ("year", "since", "when", "in") if found.group(g))
             if not (start and start.startswith(year)):
                 previous = year
@@ -410,10 +411,19 @@ def _looks_like_name(name: str) -> bool:
     return all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _NAME_LINKS for w in words)
 
 
+def _members_before(text: str) -> list:
+    """The ``members_before`` cues in ``text`` (the matcher only runs when a cue's first word
+    occurs: most sentences have none)."""
+    lower = " ".join(text.lower().split())
+    if not any(phrase.strip('"') in lower for phrase in cue_phrases("members_before")):
+        return []
+    return cue_index("members_before").find(text)
+
+
 def _list_end(text: str, start: int, stop: int) -> int:
     """Where a member list starting at ``start`` stops: at a ``members_before`` cue that names
     the whole ('..., known as the X Partnership') or at the end of the sentence."""
-    for hit in cue_index("members_before").find(text[start:stop]):
+    for hit in _members_before(text[start:stop]):
         return start + hit.start
     opened = text[max(0, start - 3) : start].strip()
     closing = r"|\)" if opened.endswith("(") else ""  # 'the partnership (A, B and C)'
@@ -560,7 +570,7 @@ def extract_memberships(
     for unit in units:
         # a list before a cue that names it as the whole ('A, B and C, which make up the X
         # Partnership', 'A and B, known as the X'), from the start of its sentence
-        for hit in cue_index("members_before").find(unit.text):
+        for hit in _members_before(unit.text):
             stop = unit.text.rfind(". ", 0, hit.start)
             begin = stop + 2 if stop >= 0 else 0
             opener = first_cue("members", unit.text[begin : hit.start])

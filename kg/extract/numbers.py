@@ -9,6 +9,7 @@ number or grade between them ("four 'very goods'", "one was found to be 'very go
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from kg.extract.phrases import cue_index, grade_index, indicator_index
 from kg.extract.records import Amount, Evidence, GradeCount, IndicatorGrade
@@ -167,7 +168,10 @@ _LISTED = re.compile(
 
 def _listed_grade(doc: Document, unit: Unit) -> IndicatorGrade | None:
     """The indicator and grade of a list or table line that says nothing else, or None."""
-    found = _LISTED.match(unit.text)
+    text = unit.text
+    if len(text) > 200 or not any(mark in text for mark in (":", "|", " - ", "\u2013", "\u2014")):
+        return None  # a list or table line is short and has its separator
+    found = _LISTED.match(text)
     if found is None or len(found.group("label").split()) > 14:
         return None
     wanted = found.group("grade").strip().lower()
@@ -352,10 +356,20 @@ _REFERENCE = re.compile(
 )
 
 
+@cache
+def _grade_first_words() -> frozenset[str]:
+    """The first words of every grade label of every scale ('very', 'good', 'important')."""
+    from kg.extract.vocabulary import read_grades
+
+    return frozenset(phrase.lower().split()[0] for phrase in read_grades().phrases)
+
+
 def _scale_point(words: str) -> bool:
     """Whether the words after a number name a point of a grading scale ('very good',
     'is excellent', '= weak')."""
     rest = re.sub(r"^(?:is|are|=|means|[-:\u2013])\s*", "", words.lower())
+    if rest.split(" ", 1)[0] not in _grade_first_words():
+        return False
     hits = grade_index().find(rest)
     return bool(hits) and hits[0].start == 0
 
@@ -372,7 +386,7 @@ def extract_amounts(doc: Document, units: list[Unit]) -> list[Amount]:
             if re.fullmatch(r"(?:19|20)\d\d", raw) and not match.group("pct"):
                 continue
             words = match.group("what").split()
-            before = unit.text[: match.start()].lower()
+            before = unit.text[max(0, match.start() - 40) : match.start()].lower()
             money = re.search(r"\xa3\s*$", before)  # '\xa32.4 million a year'
             if money:
                 scale = words[0].lower() if words else ""
@@ -414,12 +428,25 @@ def extract_amounts(doc: Document, units: list[Unit]) -> list[Amount]:
     return amounts
 
 
-_WORDED = re.compile(
-    r"\b(?P<n>"
-    + "|".join(w for w in NUMBER_WORDS if " " not in w)
-    + r")\s+(?P<what>[A-Za-z][^.,;:()]*)",
-    re.IGNORECASE,
-)
+_COUNT_WORDS = frozenset(w for w in NUMBER_WORDS if " " not in w and NUMBER_WORDS[w] > 1)
+
+
+@cache
+def _head_words() -> tuple[str, ...]:
+    """The last words of the ``amount_head`` cues, for a cheap test before the pattern."""
+    return tuple({phrase.split()[-1] for phrase in cue_phrases("amount_head")})
+
+
+@cache
+def _worded() -> re.Pattern[str]:
+    """A count in words before an ``amount_head`` cue ('two focus groups'), compiled once."""
+    heads = sorted(cue_phrases("amount_head"), key=len, reverse=True)
+    words = sorted((w for w in NUMBER_WORDS if " " not in w), key=len, reverse=True)
+    return re.compile(
+        rf"\b(?P<n>{'|'.join(words)})\s+"
+        rf"(?P<what>{'|'.join(map(re.escape, heads))})\b(?!['\u2019-])",
+        re.IGNORECASE,
+    )
 
 
 def _worded_amounts(doc: Document, unit: Unit) -> list[Amount]:
@@ -427,12 +454,13 @@ def _worded_amounts(doc: Document, unit: Unit) -> list[Amount]:
     service records of an ``amount_head`` cue, since a number word is often no count ('one
     of the', 'two areas for improvement')."""
     found = []
-    heads = cue_phrases("amount_head")
-    for match in _WORDED.finditer(unit.text):
+    words = {w.strip(".,;:!?()\"'") for w in unit.text.lower().split()}
+    if words.isdisjoint(_COUNT_WORDS) or words.isdisjoint(_head_words()):
+        return found  # no number word, or no head: most sentences
+    for match in _worded().finditer(unit.text):
         value = parse_number(match.group("n"))
-        what = " ".join(match.group("what").lower().split())
-        head = next((h for h in heads if what == h or what.startswith(h + " ")), None)
-        if value is None or value < 2 or head is None:
+        if value is None or value < 2:
             continue
-        found.append(Amount(float(value), head, _evidence(doc, unit.start, unit.end)))
+        what = " ".join(match.group("what").lower().split())
+        found.append(Amount(float(value), what, _evidence(doc, unit.start, unit.end)))
     return found

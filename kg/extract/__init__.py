@@ -13,7 +13,12 @@ from dataclasses import replace
 
 from kg.extract.findings import extract_findings, extract_good_practice
 from kg.extract.gazetteer import find_organisations, match_entities
-from kg.extract.inspection import extract_inspection, extract_memberships, extract_mentions
+from kg.extract.inspection import (
+    extract_inspection,
+    extract_memberships,
+    extract_mentions,
+    resolve_the_council,
+)
 from kg.extract.numbers import extract_amounts, extract_effectiveness, extract_grades
 from kg.extract.people import extract_officials
 from kg.extract.programmes import programme_by_key, scale_of
@@ -31,6 +36,7 @@ def extract(doc: Document) -> Extraction:
     inspection = extract_inspection(doc, units, organisations)
     partnership = inspection.partnership if inspection else None
     officials = extract_officials(doc, units, organisations)
+    officials = resolve_the_council(officials, partnership)
     memberships = extract_memberships(doc, units, organisations, partnership, officials)
     grade_counts, indicator_grades, indicator_count = extract_grades(doc, units)
     programme = programme_by_key().get(inspection.programme) if inspection else None

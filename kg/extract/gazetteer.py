@@ -233,6 +233,9 @@ _CHARITY = re.compile(
 )
 
 
+_OF_BODIES = re.compile(r"\s+of\s+(?:[A-Z][\w'\u2019-]*\s+){0,3}(?P<last>[A-Z][\w'\u2019-]*)\b")
+
+
 def find_organisations(text: str) -> list[tuple[int, int, Entity]]:
     """Known bodies plus capitalised names ending in an organisation word ('... High School')."""
     known = match_entities(text)
@@ -255,6 +258,11 @@ def find_organisations(text: str) -> list[tuple[int, int, Entity]]:
             if len(tail.split()) >= 2:
                 start = end - len(tail)
                 name = tail
+        # 'Edinburgh Association of Community Councils': a body 'of' other bodies
+        more = _OF_BODIES.match(text, end)
+        if more and more.group("last").lower().rstrip("s") in _generic_words():
+            end = more.end()
+            name = text[start:end]
         overlapping = [ent for s, e, ent in known if s < end and start < e]
         if len(name.split()) < 2 or any(ent.kind != "area" for ent in overlapping):
             continue

@@ -36,6 +36,10 @@ _DAY_MONTH = re.compile(
 )
 # a title dated by month and year ('... Council area September 2009 Contents')
 _TITLE_DATE = re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\s+Contents\b")
+# a month and year that end a short line of the title ('Report of a joint inspection, June 2016')
+_LINE_MONTH = re.compile(
+    rf"(?:^|[,:|\u2013-]\s*)(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\s*$", re.MULTILINE
+)
 # "in June and August 2014", "between August and November 2017", "from 4 to 22 March 2019",
 # "between 12 February and 30 March 2018", "in May 2016"
 _PERIOD = re.compile(
@@ -47,6 +51,16 @@ _PERIOD = re.compile(
 )
 _URL = re.compile(r"https?://[^\s\"'<>)\]]+[^\s\"'<>)\].,;:]")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# an earlier inspection named by its year after a word that places it before this one
+_YEAR_INSPECTION = re.compile(
+    r"\b(?i:follow(?:s|ed|ing)?(?:\s+up)?|since|after|previous|earlier|last)\s+"
+    r"(?:(?i:the|our|its|their)\s+)?(?P<year>(?:19|20)\d\d)\s+(?:joint\s+)?(?i:inspection)\b"
+    r"|\b(?i:inspection|inspected)\b[^.]{0,60}?\b(?i:since)\s+(?P<since>(?:19|20)\d\d)\b"
+    r"|\b(?i:last|first|previously)\s+(?:\w+ly\s+)?(?i:inspected)\b[^.]{0,40}?"
+    r"\b(?P<when>(?:19|20)\d\d)\b"
+    r"|\b(?i:following|follows|after|since)\s+(?i:the|their|our|its)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?i:inspection)\b[^.]{0,60}?\b(?i:in|of)\s+(?P<in>(?:19|20)\d\d)\b"
+)
 _FIELDWORK_CUES = ("carried out", "took place", "fieldwork", "visited", "inspected", "between")
 
 
@@ -250,12 +264,32 @@ def extract_inspection(doc: Document, units: list[Unit], orgs: Orgs) -> Inspecti
         if year and not (start and start.startswith(year.group())):
             previous = year.group()
             break
+    if previous is None:
+        # 'follows the 2017 joint inspection', 'progress since the 2014 inspection', 'the first
+        # inspection of these services since 2014'
+        inspecting = (u.text for u in units if "inspect" in u.text.lower() and _YEAR.search(u.text))
+        for found in (m for t in inspecting for m in _YEAR_INSPECTION.finditer(t)):
+            year = next(found.group(g) for g in ("year", "since", "when", "in") if found.group(g))
+            if not (start and start.startswith(year)):
+                previous = year
+                break
     # the programme, dated by the inspection (a progress review: by the one it follows up)
     if kind == "progress review":
         year = year_of(previous, start, published)
     else:
         year = year_of(start, published)
     programme = choose_programme(text, year, latest_year(text))
+    if programme is not None and programme.end is not None and published and year is not None:
+        # fieldwork in the last year of one programme and the first of the next: the report,
+        # published after the first ended, belongs to the later one
+        later = choose_programme(text, int(published[:4]), latest_year(text))
+        if (
+            later is not None
+            and later.family == programme.family
+            and later.holds(year)
+            and int(published[:4]) > programme.end
+        ):
+            programme = later
     # the programme of the earlier inspection: a progress review follows up its own
     # programme's inspection; an inspection names the year of the one before
     previous_programme = None
@@ -316,6 +350,11 @@ def _published(units: list[Unit]) -> str | None:
         found = _TITLE_DATE.search(units[0].text[:600])
         if found:
             return _iso(found.group("year"), found.group("month"))
+    for unit in units[:3]:
+        # a dated title or its own line: 'Report of a joint inspection, June 2016', 'March 2011'
+        found = _LINE_MONTH.search(unit.text)
+        if found and len(unit.text.split()) <= 8:
+            return _iso(found.group("year"), found.group("month"))
     return None
 
 
@@ -353,16 +392,59 @@ def _split_list(text: str) -> list[tuple[int, int]]:
     return items
 
 
+# the words a body's name may hold in lower case ('Scottish Fire and Rescue Service')
+_NAME_LINKS = {"and", "of", "the", "for", "in", "on", "&", "at"}
+
+
+def _looks_like_name(name: str) -> bool:
+    """Whether ``name`` has the shape of a body's name: capitalised words, joined by the
+    small words names hold ('Highland Third Sector Interface', 'Action for Children', 'Sacro').
+
+    >>> _looks_like_name("Scottish Fire and Rescue Service"), _looks_like_name("Sacro")
+    (True, True)
+    >>> _looks_like_name("The services are provided by")
+    False
+    """
+    words = name.split()
+    if not words or not words[0][:1].isupper():
+        return False
+    return all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _NAME_LINKS for w in words)
+
+
+def _members_before(text: str) -> list:
+    """The ``members_before`` cues in ``text`` (the matcher only runs when a cue's first word
+    occurs: most sentences have none)."""
+    lower = " ".join(text.lower().split())
+    if not any(phrase.strip('"') in lower for phrase in cue_phrases("members_before")):
+        return []
+    return cue_index("members_before").find(text)
+
+
+def _list_end(text: str, start: int, stop: int) -> int:
+    """Where a member list starting at ``start`` stops: at a ``members_before`` cue that names
+    the whole ('..., known as the X Partnership') or at the end of the sentence."""
+    for hit in _members_before(text[start:stop]):
+        return start + hit.start
+    opened = text[max(0, start - 3) : start].strip()
+    closing = r"|\)" if opened.endswith("(") else ""  # 'the partnership (A, B and C)'
+    if opened[-1:] in ("-", "\u2013", "\u2014"):
+        closing += r"|\s[-\u2013\u2014]\s"  # 'partners - A, B and C - work together'
+    sentence = re.search(r"[.!?](?:\s|$)" + closing, text[start:stop])
+    return start + sentence.start() if sentence else stop
+
+
 def _members_in(
-    doc: Document, unit: Unit, at: int, orgs: Orgs, bullet: bool = False
+    doc: Document, unit: Unit, at: int, orgs: Orgs, bullet: bool = False, stop: int | None = None
 ) -> list[tuple[Entity, int]]:
-    """The organisations listed in ``unit`` after offset ``at`` (known ones and new ones)."""
+    """The organisations listed in ``unit`` from offset ``at`` (known ones and new ones) up to
+    ``stop`` (default: where the list ends, :func:`_list_end`)."""
     start = at
-    segment = doc.text[start : unit.end]
+    stop = _list_end(doc.text, start, unit.end) if stop is None else stop
+    segment = doc.text[start:stop]
     known = [
         (s, e, ent if ent.kind != "other" else Entity("agency", ent.key, ent.label, ent.type))
         for s, e, ent in orgs
-        if start <= s < unit.end and ent.kind != "area"
+        if start <= s < stop and ent.kind != "area"
     ]
     found: list[tuple[Entity, int]] = []
     for item_start, item_end in _split_list(segment):
@@ -375,8 +457,16 @@ def _members_in(
             # what the known names leave over ("X and Y" where only Y is known)
             for s, e, _ in inside:
                 rest = rest.replace(doc.text[s:e], "|")
-            leftovers = [re.sub(r"^(?:and\s+)|(?:\s+and)$", "", p.strip()) for p in rest.split("|")]
-            leftovers = [p for p in leftovers if len(p.split()) >= 2 and p[:1].isupper()]
+            pieces = [p.strip() for p in rest.split("|")]
+            # a one-word name only as the list's own item ('..., the Scottish Prison Service
+            # and Sacro'), not a word left between known names
+            leftovers = [
+                name
+                for piece in pieces
+                if (name := re.sub(r"^(?:and\s+)|(?:\s+(?:and|or)(?:\s+the)?)$", "", piece))
+                and (len(name.split()) >= 2 or piece.startswith("and "))
+                and name[:1].isupper()
+            ]
         else:
             leftovers = [re.sub(r"^and\s+", "", rest.strip())] if rest.strip() else []
         for name in leftovers:
@@ -385,7 +475,11 @@ def _members_in(
                 continue  # 'Third Sector agencies' names no body
             if bullet and len(name.split()) > 6:
                 continue  # a bulleted sentence, not a body's name
-            if name and name[:1].isupper() and len(name) < 80:
+            if ";" not in segment and not _looks_like_name(name):
+                # in running prose ('working with partners'); a semicolon list's items are
+                # names however written ('Community council forum')
+                continue
+            if name and len(name) < 80:
                 found.append((unknown_entity(name), a + doc.text[a:b].find(name)))
     return found
 
@@ -403,6 +497,19 @@ def _area_council(partnership: Entity) -> Entity | None:
         ):
             return row.entity
     return None
+
+
+def resolve_the_council(officials: list[Official], partnership: Entity | None) -> list[Official]:
+    """Posts 'of the Council' put in the council of the partnership's area (no organisation
+    when the text is about no partnership or the area's council is unknown)."""
+    from dataclasses import replace
+
+    from kg.extract.people import THE_COUNCIL
+
+    council = _area_council(partnership) if partnership is not None else None
+    return [
+        replace(o, organisation=council) if o.organisation == THE_COUNCIL else o for o in officials
+    ]
 
 
 def _judged_agencies(unit: Unit, orgs: Orgs) -> list[Entity]:
@@ -460,6 +567,24 @@ def extract_memberships(
             seen.setdefault(
                 agency.key, Membership(partnership, agency, _evidence(doc, unit.start, unit.end))
             )
+    for unit in units:
+        # a list before a cue that names it as the whole ('A, B and C, which make up the X
+        # Partnership', 'A and B, known as the X'), from the start of its sentence
+        for hit in _members_before(unit.text):
+            stop = unit.text.rfind(". ", 0, hit.start)
+            begin = stop + 2 if stop >= 0 else 0
+            opener = first_cue("members", unit.text[begin : hit.start])
+            if opener is not None:
+                continue  # 'provided by A and B, known as ...': the forward list has them
+            for agency, _at in _members_in(
+                doc, unit, unit.start + begin, orgs, stop=unit.start + hit.start
+            ):
+                if agency.kind in ("partnership", "area", "inspectorate") or agency == partnership:
+                    continue
+                seen.setdefault(
+                    agency.key,
+                    Membership(partnership, agency, _evidence(doc, unit.start, unit.end)),
+                )
     council = _area_council(partnership)
     for unit in units:
         if council is not None and re.match(r"The Council\b", unit.text):
@@ -509,15 +634,15 @@ def extract_mentions(
             and not _cited_only(doc.text, orgs, entity)
         ):
             continue  # an inspector; a text about no inspection, or a citation: a mention
-        if entity.kind == "other" and any(
-            a <= start < b and org != entity for a, b, org in attributions
-        ):
+        posts_here = [org for a, b, org in attributions if a <= start < b]
+        if entity.kind == "other" and posts_here and entity not in posts_here:
             continue
         if inspection is not None and inspection.area is not None:
             following = doc.text[end : end + 8]
             if partnership_named(entity, doc.text[start:end], following) == inspection.area.key:
                 continue  # the partnership under another name
-        if entity.kind == "agency" and inspection is not None:
+        council = entity.kind == "other" and entity.type == "Council"  # 'Perth & Kinross Council'
+        if (entity.kind == "agency" or council) and inspection is not None:
             # a council of the inspected area is a member in all but name
             if entity.key.startswith(inspection.partnership.key):
                 continue

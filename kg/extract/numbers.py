@@ -9,6 +9,7 @@ number or grade between them ("four 'very goods'", "one was found to be 'very go
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from kg.extract.phrases import cue_index, grade_index, indicator_index
 from kg.extract.records import Amount, Evidence, GradeCount, IndicatorGrade
@@ -64,6 +65,14 @@ def _indicator_total(lower: str) -> int | None:
     return None
 
 
+_TALLY_AFTER = re.compile(
+    r"[*_'\"\u2019]*\s+(?:for|in|across)\s+(?:the\s+)?(?:remaining\s+|other\s+)?"
+    r"(?P<n>\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b"
+    r"(?!\s+(?:per\s*cent|%))",
+    re.IGNORECASE,
+)
+
+
 def grades_indicators(unit: Unit) -> bool:
     """Whether ``unit`` names a grade in a grading sentence ('four were found to be 'good'')."""
     return bool(grade_index().find(unit.text)) and _is_grading(unit)
@@ -93,6 +102,10 @@ def extract_grades(
                 for label in _quoted_labels(unit.text)
             )
         last_grade = None
+        listed = _listed_grade(doc, unit)
+        if listed is not None:
+            graded.append(listed)  # 'Impact on families: good', '2.1 Impact on staff | Good'
+            continue
         if not grades or not _is_grading(unit):
             continue
         numbers = [
@@ -102,6 +115,15 @@ def extract_grades(
         ]
         previous_end = 0
         for hit in grades:
+            after = _TALLY_AFTER.match(unit.text, hit.end)
+            if after and (value := parse_number(after.group("n"))) and value <= 20:
+                # "grades of 'good' for three of the nine quality indicators, and 'adequate'
+                # for the remaining six": the number follows its grade
+                tallies.setdefault(
+                    hit.key, GradeCount(hit.key, value, _evidence(doc, unit.start, unit.end))
+                )
+                previous_end = hit.end
+                continue
             candidates = [
                 n
                 for n in numbers
@@ -110,11 +132,23 @@ def extract_grades(
             previous_end = hit.end
             if not candidates:
                 continue
+            if re.match(r"\W*\s+(?:or|and)\s+(?:better|above|higher|over)\b", unit.text[hit.end :]):
+                continue  # '8 of 9 indicators were good or better': a threshold, no tally
             start, end, value = candidates[-1]
             between = unit.text[end : hit.start].lower()
+            total = re.search(r"\b(?:of|out of)(?:\s+the)?\s*$", unit.text[:start].lower())
+            if total and len(candidates) >= 2 and candidates[-2][1] <= start:
+                # 'graded 1 of the nine quality indicators as very good': the 1, not the nine
+                start, end, value = candidates[-2]
+                between = ""
+            elif total:
+                # 'Five of the six quality indicators were graded good': the number before 'of'
+                part = re.search(r"(\S+)\s+(?:out\s+)?of(?:\s+the)?\s*$", unit.text[:start])
+                value = parse_number(part.group(1)) if part else None
+                if value is None:
+                    continue
+                between = ""
             if "indicator" in between and "of" in between or not value or value > 20:
-                continue
-            if re.search(r"\b(?:of|out of)\s*$", unit.text[:start].lower()):
                 continue
             tallies.setdefault(
                 hit.key, GradeCount(hit.key, value, _evidence(doc, unit.start, unit.end))
@@ -124,12 +158,42 @@ def extract_grades(
     return list(tallies.values()), graded, count
 
 
+# a line of a list or a table that grades one indicator: 'Impact on families: good',
+# '1.1 Improvements in the life chances of people | Good', '- Leadership and direction - very good'
+_LISTED = re.compile(
+    r"^\s*(?:[-*\u2022]\s*)?(?:\d+(?:\.\d+)*\.?\s+)?(?P<label>[A-Za-z][^:|\u2013\u2014\d]{2,120}?)"
+    r"\s*(?:\||:|\s[\u2013\u2014-])\s*[*_'\"]*(?P<grade>[A-Za-z][A-Za-z ]+?)[*_'\"]*\s*\.?\s*$"
+)
+
+
+def _listed_grade(doc: Document, unit: Unit) -> IndicatorGrade | None:
+    """The indicator and grade of a list or table line that says nothing else, or None."""
+    text = unit.text
+    if len(text) > 200 or not any(mark in text for mark in (":", "|", " - ", "\u2013", "\u2014")):
+        return None  # a list or table line is short and has its separator
+    found = _LISTED.match(text)
+    if found is None or len(found.group("label").split()) > 14:
+        return None
+    wanted = found.group("grade").strip().lower()
+    label = found.group("label").strip(" *_").lower()
+    for scales in (None, EFFECTIVENESS):
+        index = grade_index() if scales is None else grade_index(scales)
+        hits = index.find(wanted)
+        if len(hits) == 1 and hits[0].end - hits[0].start == len(wanted):
+            if index.find(label):
+                return None  # 'Very good: 5' is a scale's key, not an indicator
+            scale = "effectiveness-scale" if scales else None
+            evidence = _evidence(doc, unit.start, unit.end)
+            return IndicatorGrade(label, hits[0].key, evidence, scale)
+    return None
+
+
 # an indicator the grading sentence names in prose: "evaluated the partnership's key processes
 # as good and its strategic leadership as adequate" (a determiner keeps tallies out: "rated
 # three as very good")
 _PROSE_INDICATOR = re.compile(
     r"\b(?:evaluated|rated|graded|judged|assessed|and)\s+"
-    r"(?:the\s+partnership's\s+|its\s+|their\s+|the\s+)"
+    r"(?:the\s+partnership's\s+|its\s+|their\s+|the\s+)?(?!by\s|it\s|them\s|this\s)"
     r"(?P<label>[a-z][a-z ,'-]{2,80}?)\s+as\s+[*_'\"]*$",
     re.IGNORECASE,
 )
@@ -284,6 +348,32 @@ _TIME_UNITS = {
 }
 
 
+_MONEY_SCALES = {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "thousand": 1e3, "k": 1e3}
+# a number that names a page, section or indicator rather than counting anything
+_REFERENCE = re.compile(
+    r"\b(?:page|pages|paragraph|para|section|chapter|table|figure|appendix|annex|indicator|"
+    r"qi|point|level|step|phase|stage|round|number|no)\.?\s*$"
+)
+
+
+@cache
+def _grade_first_words() -> frozenset[str]:
+    """The first words of every grade label of every scale ('very', 'good', 'important')."""
+    from kg.extract.vocabulary import read_grades
+
+    return frozenset(phrase.lower().split()[0] for phrase in read_grades().phrases)
+
+
+def _scale_point(words: str) -> bool:
+    """Whether the words after a number name a point of a grading scale ('very good',
+    'is excellent', '= weak')."""
+    rest = re.sub(r"^(?:is|are|=|means|[-:\u2013])\s*", "", words.lower())
+    if rest.split(" ", 1)[0] not in _grade_first_words():
+        return False
+    hits = grade_index().find(rest)
+    return bool(hits) and hits[0].start == 0
+
+
 def extract_amounts(doc: Document, units: list[Unit]) -> list[Amount]:
     """Numbers the document reports and what they count ('97 parents', 'a 15 per cent increase')."""
     amounts = []
@@ -296,10 +386,24 @@ def extract_amounts(doc: Document, units: list[Unit]) -> list[Amount]:
             if re.fullmatch(r"(?:19|20)\d\d", raw) and not match.group("pct"):
                 continue
             words = match.group("what").split()
+            before = unit.text[max(0, match.start() - 40) : match.start()].lower()
+            money = re.search(r"\xa3\s*$", before)  # '\xa32.4 million a year'
+            if money:
+                scale = words[0].lower() if words else ""
+                value *= _MONEY_SCALES.get(scale, 1)
+                words = ["pounds", *(words[1:] if scale in _MONEY_SCALES else words)]
             if words and words[0].lower() in MONTHS or (words and words[0] in _TIME_UNITS):
                 continue
-            if re.search(r"\b(?:aged|age|p|between|from)\s*$", unit.text[: match.start()].lower()):
-                continue
+            if re.search(r"\b(?:aged|age|p)\s*$", before) or _REFERENCE.search(before):
+                continue  # ages; 'page 12', 'quality indicator 2.1'
+            if re.search(r"\b(?:between|from)\s*$", before) and re.match(
+                r"\s*(?:to|and|until|-|\u2013)\s*\d", unit.text[match.end("n") :]
+            ):
+                continue  # a range of dates or ages ('from 4 to 22 March')
+            if " ".join(words).lower().startswith(cue_phrases("not_amount_unit")):
+                continue  # a measure that is not money or people ('2,238 square kilometres')
+            if _scale_point(" ".join(words)):
+                continue  # a point of a scale ('6 excellent', '1 is unsatisfactory')
             kept: list[str] = []
             stops = 0
             phrase = " ".join(words).lower()
@@ -320,4 +424,43 @@ def extract_amounts(doc: Document, units: list[Unit]) -> list[Amount]:
                 continue  # partnerships, recommendations, key areas: counts of no service
             counts = ("per cent " if match.group("pct") else "") + " ".join(kept)
             amounts.append(Amount(value, counts, _evidence(doc, unit.start, unit.end)))
+        amounts.extend(_worded_amounts(doc, unit))
     return amounts
+
+
+_COUNT_WORDS = frozenset(w for w in NUMBER_WORDS if " " not in w and NUMBER_WORDS[w] > 1)
+
+
+@cache
+def _head_words() -> tuple[str, ...]:
+    """The last words of the ``amount_head`` cues, for a cheap test before the pattern."""
+    return tuple({phrase.split()[-1] for phrase in cue_phrases("amount_head")})
+
+
+@cache
+def _worded() -> re.Pattern[str]:
+    """A count in words before an ``amount_head`` cue ('two focus groups'), compiled once."""
+    heads = sorted(cue_phrases("amount_head"), key=len, reverse=True)
+    words = sorted((w for w in NUMBER_WORDS if " " not in w), key=len, reverse=True)
+    return re.compile(
+        rf"\b(?P<n>{'|'.join(words)})\s+"
+        rf"(?P<what>{'|'.join(map(re.escape, heads))})\b(?!['\u2019-])",
+        re.IGNORECASE,
+    )
+
+
+def _worded_amounts(doc: Document, unit: Unit) -> list[Amount]:
+    """Counts written in words ('two focus groups', 'forty adults'): only of the people and
+    service records of an ``amount_head`` cue, since a number word is often no count ('one
+    of the', 'two areas for improvement')."""
+    found = []
+    words = {w.strip(".,;:!?()\"'") for w in unit.text.lower().split()}
+    if words.isdisjoint(_COUNT_WORDS) or words.isdisjoint(_head_words()):
+        return found  # no number word, or no head: most sentences
+    for match in _worded().finditer(unit.text):
+        value = parse_number(match.group("n"))
+        if value is None or value < 2:
+            continue
+        what = " ".join(match.group("what").lower().split())
+        found.append(Amount(float(value), what, _evidence(doc, unit.start, unit.end)))
+    return found

@@ -39,11 +39,15 @@ HONORIFICS = {
     "miss": "Miss",
 }
 _HON = "|".join(
-    sorted((h[:1].upper() + h[1:] for h in HONORIFICS), key=len, reverse=True)
+    sorted({f(h) for h in HONORIFICS for f in (str.title, str.capitalize)}, key=len, reverse=True)
     + [h.upper() for h in HONORIFICS if len(h) <= 3]
 )
 _NAME = r"(?:Mc|Mac|O')?[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
-_PERSON = re.compile(rf"(?:\b(?P<hon>{_HON})\.?\s+)?\b(?P<name>{_NAME}(?:\s+{_NAME}){{1,2}})\b")
+# a surname's particle in lower case ('Linda de Caestecker', 'Anna van der Berg')
+_PARTICLE = r"(?:(?:de|da|di|du|van|von|der|den|del|le|la)\s+)"
+_PERSON = re.compile(
+    rf"(?:\b(?P<hon>{_HON})\.?\s+)?\b(?P<name>{_NAME}(?:\s+{_PARTICLE}{{0,2}}{_NAME}){{1,2}})\b"
+)
 _SAID = re.compile(r"\b(?:said|says|commented|added|explained|stated)\b\s*:?", re.IGNORECASE)
 _PRONOUN_SAID = re.compile(r"^(?:He|She|They)\s+(?:said|added|commented)\b", re.IGNORECASE)
 _NOT_NAMES = {"the", "care", "picture", "nurture", "page", "download", "inspectors", "chief"}
@@ -58,10 +62,63 @@ def _evidence(doc: Document, start: int, end: int) -> Evidence:
     return Evidence(start, end, doc.text[start:end], doc.page_of(start))
 
 
+# words of posts and bodies, never of a person's name ('Executive Director', 'Social Work')
+_POST_WORDS = {
+    "executive",
+    "director",
+    "officer",
+    "manager",
+    "head",
+    "leader",
+    "chair",
+    "convener",
+    "minister",
+    "secretary",
+    "president",
+    "commissioner",
+    "inspector",
+    "social",
+    "work",
+    "health",
+    "public",
+    "committee",
+    "partnership",
+    "protection",
+    "strategic",
+    "interim",
+    "deputy",
+    "depute",
+    "assistant",
+    "senior",
+    "principal",
+    "general",
+    "nurse",
+    "medical",
+    "clinical",
+    "education",
+    "police",
+    "children",
+    "adult",
+    "adults",
+    "justice",
+    "news",
+    "report",
+    "joint",
+    "inspection",
+    "published",
+    "date",
+    "service",
+    "board",
+    "group",
+}
+
+
 def _is_person(name: str, orgs_text: str) -> bool:
     words = name.split()
     if words[0].lower() in _NOT_NAMES or name in orgs_text:
         return False
+    if words[0].lower().rstrip(".") in HONORIFICS or any(w.lower() in _POST_WORDS for w in words):
+        return False  # 'Dr Linda' (the title, then a name cut short), 'Executive Director'
     return not any(w.lower() in {"of", "and", "services", "council", "scotland"} for w in words)
 
 
@@ -73,12 +130,24 @@ def _clean_role(role: str) -> str | None:
     return role
 
 
+# 'the Council' in a post ('leader of the Council'): the council of the inspected area, which
+# only the inspection knows; kg.extract resolves it (or drops the organisation)
+THE_COUNCIL = Entity("agency", "the-council", "the Council", "Council")
+_OF_THE_COUNCIL = re.compile(
+    rf"\s*,\s*(?:the\s+)?(?P<role>{_ROLE})\s+of\s+the\s+Council\b(?=\s*(?:,|and\b|$))"
+)
+
+
 def _post(head: str, person: re.Match, head_start: int, orgs) -> tuple[str | None, Entity | None]:
     """The role and organisation around the person's name in ``head`` (text before 'said')."""
     in_head = [(s - head_start, e - head_start, ent) for s, e, ent in orgs]
     in_head = [(s, e, ent) for s, e, ent in in_head if 0 <= s and e <= len(head)]
     after = head[person.end() :]
     before = head[: person.start()]
+    # NAME, ROLE of the Council (and ...): the area's council
+    found = _OF_THE_COUNCIL.match(after)
+    if found:
+        return _clean_role(found.group("role")), THE_COUNCIL
     # NAME, ROLE of (the) ORG: the role runs up to the preposition before the organisation
     comma = re.match(r"\s*,\s*", after)
     following = [(s, e, ent) for s, e, ent in in_head if s >= person.end()]
@@ -86,9 +155,14 @@ def _post(head: str, person: re.Match, head_start: int, orgs) -> tuple[str | Non
         s, _e, org = following[0]
         between = head[person.end() + comma.end() : s]
         found = re.fullmatch(
-            rf"(?:the\s+)?(?P<role>{_ROLE})\s+(?:of|at|for|with|in)\s+(?:the\s+)?", between
+            r"(?:the\s+)?(?P<role>[A-Za-z][A-Za-z' -]{1,60}?)"
+            r"\s+(?:of|at|for|with|in)\s+(?:the\s+)?",
+            between,
         )
-        if found and "'s" not in between:
+        possessive = any(
+            head[e2 : e2 + 2] == "'s" for s2, e2, _ in in_head if person.end() <= s2 < s
+        )  # 'NAME, the Care Inspectorate's chief executive of ...' is the next form
+        if found and not possessive:
             return _clean_role(found.group("role")), org
     # NAME, ORG ROLE,  ("Peter Gilbert, Care Inspectorate service manager, commented:")
     found = re.match(r"\s*,\s*(?:the\s+)?", after)
@@ -124,12 +198,39 @@ def _post(head: str, person: re.Match, head_start: int, orgs) -> tuple[str | Non
             s, e, org = orgs_before[-1]
             role_text = head[e : person.start()]
             role_text = re.sub(r"^'s\s+", "", role_text.strip())
+            if not role_text.strip(" ,"):
+                # 'The Chief Executive of the Care Inspectorate, NAME,': the role before the org
+                found = re.search(
+                    r"(?:^|[,.:;]\s*)(?:the\s+)?(?P<role>[A-Za-z][A-Za-z' -]{1,60}?)\s+"
+                    r"(?:of|at|for)\s+(?:the\s+)?$",
+                    head[:s],
+                    re.IGNORECASE,
+                )
+                role_text = found.group("role") if found else ""
             return _clean_role(role_text.strip(" ,")), org
+    # POST NAME (no organisation): 'Interim Chief Social Work Officer Jane Kerr said'
+    found = re.search(r"(?P<role>(?:[A-Z][a-z]+\s+){1,6})$", before)
+    if (
+        found
+        and not after.strip(" ,:")
+        and all(
+            w.lower() in _POST_WORDS | {"chief", "officer"} for w in found.group("role").split()
+        )
+    ):
+        orgs_before = [(s, e, ent) for s, e, ent in in_head if e <= person.start()]
+        if not orgs_before:
+            return _clean_role(found.group("role")), None
     # HON NAME of (the) ORG
     found = re.match(r"\s+(?:of|from)\s+(?:the\s+)?", after)
     if found:
         org = next((ent for s, e, ent in in_head if s >= person.end()), None)
         return None, org
+    # NAME, ROLE, said (no organisation named): 'Lorraine Sanda, Chief Social Work Officer,'
+    found = re.match(r"\s*,\s*(?:the\s+)?(?P<role>[A-Za-z][A-Za-z' -]{2,60}?)\s*,?\s*$", after)
+    if found and not any(s >= person.end() for s, _e, _ent in in_head):
+        role = found.group("role")
+        if any(w.lower() in _POST_WORDS for w in role.split()):
+            return _clean_role(role), None
     return None, None
 
 
@@ -290,17 +391,96 @@ def _posts_before_names(doc: Document, units: list[Unit], known: set[str]) -> li
     return officials
 
 
+# where an attribution after a quotation stops: its sentence's end, or the next quotation
+_ATTRIBUTION_END = re.compile(r"[.;:](?=\s|\"|$)|\s\"|\n")
+
+
+def _said_after_quote(
+    doc: Document, unit: Unit, said: re.Match, orgs, names_of_orgs: str
+) -> list[Official]:
+    """'"...," said NAME, ROLE of ORG.' and '"...," added HON NAME, ROLE.': the person right
+    after the verb, the post up to the end of the attribution, the quotation before it (with
+    the quotation that follows the attribution, when one does: '... ORG. "More words."')."""
+    text = doc.text
+    close = unit.text.rfind('"', 0, said.start())
+    if close <= 0:
+        return []
+    at = unit.start + said.end()
+    stop = _ATTRIBUTION_END.search(text, at)
+    end = stop.start() if stop else unit.end
+    tail = text[at:end]
+    person = _PERSON.match(tail, len(tail) - len(tail.lstrip()))
+    if person is None or not _is_person(person.group("name"), names_of_orgs):
+        # 'said ORG's ROLE, NAME.': the name ends the attribution
+        people = [p for p in _PERSON.finditer(tail) if _is_person(p.group("name"), names_of_orgs)]
+        person = people[-1] if people and not tail[people[-1].end() :].strip(" ,") else None
+    if person is None:
+        return []
+    role, org = _post(tail, person, at, orgs)
+    honorific = _honorific(person)
+    ranked = _rank_organisation(honorific)
+    if ranked is not None and (org is None or org.kind == "other"):
+        org = ranked
+    quote_end = unit.start + close + 1
+    following = re.compile(r"[.;]?[ \t]*\n*[ \t]*").match(text, end).end()
+    if following < len(text) and text[following] == '"':
+        more = _quote_after(doc, following)
+        if more is not None:
+            quote_end = more.end
+    quote = _evidence(doc, unit.start + (len(unit.text) - len(unit.text.lstrip())), quote_end)
+    official = Official(
+        person.group("name"), honorific, role, org, _evidence(doc, unit.start, unit.end), quote
+    )
+    second = [
+        replace(official, role=r, organisation=o)
+        for r, o in _second_posts(tail, person, at, orgs)
+        if (r, o) != (role, org)
+    ]
+    return [official, *second]
+
+
+def _people_in(head: str, names_of_orgs: str) -> list[re.Match]:
+    """The people named in ``head``; a name after post words is read without them ('Chief
+    Executive Jackie Irvine', 'Interim Chief Social Work Officer Jane Kerr')."""
+    found = []
+    for candidate in _PERSON.finditer(head):
+        if _is_person(candidate.group("name"), names_of_orgs):
+            found.append(candidate)
+            continue
+        at = candidate.start("name")
+        for word in re.finditer(r"\S+", candidate.group("name")):
+            if word.group().lower() not in _POST_WORDS | {"chief", "care"}:
+                at = candidate.start("name") + word.start()
+                break
+        else:
+            continue
+        rest = _PERSON.match(head, at)
+        if rest and rest.start() > candidate.start() and _is_person(rest.group("name"), ""):
+            found.append(rest)
+    return found
+
+
+def _with_the_council(text: str, orgs) -> list:
+    """The organisations plus each 'the Council' (capital C) no organisation's name covers:
+    the area's council, in posts ('leader of the Council', 'The Council's Executive
+    Director of Social Work')."""
+    spans = list(orgs)
+    for found in re.finditer(r"\b[Tt]he Council\b(?!\s+(?:area|of)\b)", text):
+        if not any(s <= found.start() < e for s, e, _ in orgs):
+            spans.append((found.start(), found.end(), THE_COUNCIL))
+    return sorted(spans, key=lambda item: item[0])
+
+
 def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
     """Officials quoted in the document, each with post, organisation and quotation."""
     names_of_orgs = " | ".join(ent.label for _, _, ent in orgs)
+    orgs = _with_the_council(doc.text, orgs)
     officials: list[Official] = []
     introduced: list[tuple[int, Official]] = []  # people named with a post, for "He said:"
     for index, unit in enumerate(units):
         said = _SAID.search(unit.text)
         head = unit.text[: said.start()] if said else unit.text
-        candidates = [
-            c for c in _PERSON.finditer(head) if _is_person(c.group("name"), names_of_orgs)
-        ]
+        candidates = _people_in(head, names_of_orgs)
         titled = [c for c in candidates if c.group("hon")]
         person = (titled or candidates or [None])[0]
         if said and _PRONOUN_SAID.match(unit.text) and introduced:
@@ -319,6 +499,9 @@ def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
                 )
             continue
         if person is None:
+            if said and re.match(r"\s*\"", unit.text):
+                # '"...," said NAME, ROLE of ORG.' (perhaps '"..."' again after it)
+                officials.extend(_said_after_quote(doc, unit, said, orgs, names_of_orgs))
             continue
         role, org = _post(head, person, unit.start, orgs)
         honorific = _honorific(person)
@@ -350,6 +533,18 @@ def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
             if quote is not None:
                 officials.extend(replace(o, quote=quote) for o in [official, *second])
                 continue
+            if role is not None and org is not None:
+                # reported speech ('NAME, ROLE of ORG, said the partnership had ...'): the post
+                # stands without a quotation
+                officials.extend([official, *second])
+        if said and said.start() >= person.end() and re.match(r"\s*\"", unit.text):
+            # '"...," ORG's ROLE, NAME, said.': the quotation opens the sentence
+            close = unit.text.rfind('"', 0, person.start())
+            if close > 0:
+                start = unit.start + len(unit.text) - len(unit.text.lstrip())
+                quote = _evidence(doc, start, unit.start + close + 1)
+                officials.extend(replace(o, quote=quote) for o in [official, *second])
+                continue
         if said and said.start() < person.start() and unit.text.startswith('"'):
             # "...," said NAME, ROLE.
             close = unit.text.rfind('"', 0, said.start())
@@ -364,4 +559,9 @@ def extract_officials(doc: Document, units: list[Unit], orgs) -> list[Official]:
                         (index, replace(official, role=extra_role, organisation=extra_org))
                     )
     officials.extend(_posts_before_names(doc, units, {o.name for o in officials}))
-    return officials
+    quoted = {(o.name, o.role, o.organisation) for o in officials if o.quote is not None}
+    return [
+        o
+        for o in officials
+        if o.quote is not None or (o.name, o.role, o.organisation) not in quoted
+    ]

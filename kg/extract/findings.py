@@ -156,8 +156,10 @@ def extract_good_practice(doc: Document, units: list[Unit]) -> tuple[list[GoodPr
     return practices, covered
 
 
-def _quotations(doc: Document, units: list[Unit], officials: list[Official]):
-    """Quoted spans split by voice: (the inspectorate's or the report's, everybody else's)."""
+def quotations(doc: Document, units: list[Unit], officials: list[Official]):
+    """Quoted spans split by voice: (the inspectorate's or the report's, everybody else's),
+    each a list of distinct ``(start, end)`` spans. Computed once per document and
+    shared by the rules and the learned classifier."""
     from kg.extract.people import _quote_after
 
     voiced, others = [], []
@@ -178,7 +180,7 @@ def _quotations(doc: Document, units: list[Unit], officials: list[Official]):
                 quote = _quote_after(doc, unit.start + colon + 1)
                 if quote is not None:
                     voiced.append((quote.start, quote.end))
-    return voiced, others
+    return list(dict.fromkeys(voiced)), list(dict.fromkeys(others))
 
 
 def _is_tally(unit: Unit) -> bool:
@@ -268,8 +270,9 @@ def extract_findings(
     ``KG_FINDINGS=rules``."""
     from kg.extract.learned import refine
 
-    findings = rule_findings(doc, units, officials, practice_lines, orgs)
+    quoted = quotations(doc, units, officials)
     masked = _masked(doc.text, orgs)
+    findings = rule_findings(doc, units, officials, practice_lines, orgs, quoted, masked)
 
     def make_finding(start: int, end: int, polarity: str) -> Finding:
         while start < end and doc.text[start] in '" ':
@@ -283,7 +286,7 @@ def extract_findings(
             evidence=_evidence(doc, start, end),
         )
 
-    return refine(doc, units, officials, practice_lines, findings, make_finding)
+    return refine(doc, units, officials, practice_lines, findings, make_finding, quoted)
 
 
 def rule_findings(
@@ -292,10 +295,16 @@ def rule_findings(
     officials: list[Official],
     practice_lines: set[int],
     orgs=(),
+    quoted=None,
+    masked: str | None = None,
 ) -> list[Finding]:
-    """The rules' strengths and areas for improvement (cue phrases, headers, voices)."""
-    voiced_quotes, excluded = _quotations(doc, units, officials)
-    masked = _masked(doc.text, orgs)
+    """The rules' strengths and areas for improvement (cue phrases, headers, voices).
+
+    ``quoted`` is :func:`quotations` of the document and ``masked`` its text with the
+    organisations blanked (:func:`_masked`), computed here when not given."""
+    voiced_quotes, excluded = quoted if quoted is not None else quotations(doc, units, officials)
+    if masked is None:
+        masked = _masked(doc.text, orgs)
     voiced_line = -1  # a line whose earlier sentence reported a finding
     findings: list[Finding] = []
     header: str | None = None  # polarity of the bullets that follow a header

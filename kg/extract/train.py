@@ -38,7 +38,7 @@ NONE_THRESHOLD = 0.8  # a unit is no finding when P(none) reaches this
 def labelled_units(folders, root: Path = Path(".")) -> list[tuple[str, list[str], str]]:
     """(document id, features, label) for every unit of every document of ``folders``."""
     from kg.evaluate import normalise, read_expectations
-    from kg.extract.findings import extract_good_practice, rule_findings
+    from kg.extract.findings import extract_good_practice, quotations, rule_findings
     from kg.extract.gazetteer import find_organisations
     from kg.extract.learned import unit_contexts, unit_features
     from kg.extract.people import extract_officials
@@ -55,8 +55,9 @@ def labelled_units(folders, root: Path = Path(".")) -> list[tuple[str, list[str]
             orgs = find_organisations(doc.text)
             officials = extract_officials(doc, units, orgs)
             _practice, lines = extract_good_practice(doc, units)
-            ruled = rule_findings(doc, units, officials, lines, orgs)
-            contexts = unit_contexts(doc, units, officials, ruled)
+            quoted = quotations(doc, units, officials)
+            ruled = rule_findings(doc, units, officials, lines, orgs, quoted)
+            contexts = unit_contexts(doc, units, officials, ruled, quoted)
             gold = [
                 (normalise(item["contains"]), item["polarity"])
                 for item in expected.facts.get("finding", [])

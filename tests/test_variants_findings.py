@@ -73,6 +73,17 @@ def test_recommendation_gerunds_and_neutral_headings_make_bullets_findings(monke
     assert found["Partners shared information promptly."] == "strength"
 
 
+def test_a_need_named_in_a_clause_is_no_call_for_improvement(monkeypatch):
+    strength = (
+        "Inspectors found that the leadership team had a clear understanding of where they"
+        " need to take action to improve services."
+    )
+    caseloads = "Inspectors noted that staff caseloads were high."
+    found = _findings(monkeypatch, OPENING + strength + "\n" + caseloads + "\n")
+    assert found[strength] == "strength"
+    assert found[caseloads] == "improvement"
+
+
 def test_announcements_and_method_stay_no_findings(monkeypatch):
     text = OPENING + (
         "Inspectors also found several areas where the partnership must do better.\n"
@@ -107,6 +118,9 @@ def test_announcements_and_method_stay_no_findings(monkeypatch):
         ("The partnership needs a plan to commission services", ("joint-planning",)),
         # an outcome phrase that overlaps the group it names still counts
         ("This improved wellbeing outcomes for adults at risk of harm", ("outcomes-for-adults",)),
+        # a team or a group named by the programme's subject is no theme either
+        ("The adult protection unit screened referrals within a day", ("unclassified",)),
+        ("Partners shared information about adults at risk promptly", ("information-sharing",)),
         # what a process led to is its effect, not its theme
         (
             "Partners developed initial referral discussions, which improved outcomes for adults",

@@ -61,7 +61,9 @@ def test_learned_mode_finds_unvoiced_findings_with_polarity(monkeypatch):
         "All inquiries were carried out by council officers to an exemplary level of quality."
     )
     needed = "A more consistent approach was needed."
-    assert exemplary not in rules and needed not in rules
+    # unvoiced verdicts ("exemplary", "was needed"): the rules' verdict cues find them since
+    # issue 15, and the model keeps them with their polarity
+    assert rules[exemplary][0] == "strength" and rules[needed][0] == "improvement"
     assert learned[exemplary][0] == "strength"
     assert learned[needed][0] == "improvement"
     assert not any("can be found" in t or "could further improve" in t for t in learned)

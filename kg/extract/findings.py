@@ -1,12 +1,17 @@
 """Finding rules (stage 2, extract): strengths, areas for improvement and good-practice examples.
 
 A finding is a statement the inspection makes about the partnership: a bullet under a header
-("Key strengths included:", "areas for improvement:"), or a sentence in the inspectors', the
-report's or the inspectorate's voice with a cue ("should", "need to", "not yet", "strengths",
-"highlighted", ...; ``kg/data/cues.csv``). Words quoted from the inspected partnership's own
-officials are not findings. Items of a semicolon list are findings of their own. Themes come
-from the trigger phrases of ``ontology/themes.ttl``; a theme is dropped when a narrower one is
-also found. Pure.
+("Key strengths included:", "areas for improvement:", or a neutral one such as "Key
+messages"), a bullet that opens with a recommendation's gerund ("Ensuring that ...",
+"Increasing efforts to ..."), a sentence in the inspectors', the report's or the
+inspectorate's voice with a cue ("should", "need to", "not yet", "strengths", "highlighted",
+...), or a sentence that states a verdict in its own voice ("X was a strength", "Areas of
+weakness were found in ...", "Too few ...", "... was variable", "Not all ..."; cue kinds
+``verdict`` and ``recommendation_start`` of ``kg/data/cues.csv``). Words quoted from the
+inspected partnership's own officials are not findings. Items of a semicolon list are
+findings of their own. Themes come from the trigger phrases of ``ontology/themes.ttl``; a
+phrase inside a ``theme_scope`` cue (the programme's subject, a group, a stage of progress)
+triggers nothing, and a theme is dropped when a narrower one is also found. Pure.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import re
 from kg.extract.phrases import cue_index, first_cue, has_cue, theme_index
 from kg.extract.records import Evidence, Finding, GoodPractice, Official
 from kg.extract.text import Unit
-from kg.extract.vocabulary import ancestors, read_themes
+from kg.extract.vocabulary import ancestors, cue_phrases, read_themes
 from kg.sources import Document
 
 UNCLASSIFIED = "unclassified"  # the theme of a finding no trigger phrase matched
@@ -38,8 +43,10 @@ def _theme_hits(text: str) -> list:
     """The trigger phrases that say what ``text`` is about (``kg/data/cues.csv`` decides which
     phrases only say whom it concerns, or what it is for).
 
-    - ``theme_scope`` phrases name a group or an age range ("in need of care and protection",
-      "from pre-birth to ..."): blanked, they trigger nothing;
+    - ``theme_scope`` phrases name a group, an age range, the programme's subject or a
+      stage of progress ("in need of care and protection", "from pre-birth to ...", "adult
+      support and protection", "at an early stage of"): a trigger phrase inside one triggers
+      nothing (one that only overlaps it, "outcomes for adults at risk", still does);
     - before a ``theme_experience`` verb ("enjoyed", "felt", "told us") stands the group that
       experiences: its phrases are dropped when the statement names a theme after the verb;
     - from a ``theme_effect`` cue on ("which will help", "in turn", "so that") the statement
@@ -50,10 +57,12 @@ def _theme_hits(text: str) -> list:
     >>> [h.key for h in _theme_hits("more staff training, and in turn better outcomes")]
     ['staff-and-workforce']
     """
-    chars = list(text)
-    for hit in cue_index("theme_scope").find(text):
-        chars[hit.start : hit.end] = " " * (hit.end - hit.start)
-    hits = theme_index().find("".join(chars))
+    scopes = cue_index("theme_scope").find(text)
+    hits = [
+        hit
+        for hit in theme_index().find(text)
+        if not any(s.start <= hit.start and hit.end <= s.end for s in scopes)
+    ]
     verb = first_cue("theme_experience", text)
     if verb is not None and any(h.start >= verb.end for h in hits):
         hits = [h for h in hits if h.start >= verb.end]
@@ -156,8 +165,10 @@ def extract_good_practice(doc: Document, units: list[Unit]) -> tuple[list[GoodPr
     return practices, covered
 
 
-def _quotations(doc: Document, units: list[Unit], officials: list[Official]):
-    """Quoted spans split by voice: (the inspectorate's or the report's, everybody else's)."""
+def quotations(doc: Document, units: list[Unit], officials: list[Official]):
+    """Quoted spans split by voice: (the inspectorate's or the report's, everybody else's),
+    each a list of distinct ``(start, end)`` spans. Computed once per document and
+    shared by the rules and the learned classifier."""
     from kg.extract.people import _quote_after
 
     voiced, others = [], []
@@ -178,7 +189,7 @@ def _quotations(doc: Document, units: list[Unit], officials: list[Official]):
                 quote = _quote_after(doc, unit.start + colon + 1)
                 if quote is not None:
                     voiced.append((quote.start, quote.end))
-    return voiced, others
+    return list(dict.fromkeys(voiced)), list(dict.fromkeys(others))
 
 
 def _is_tally(unit: Unit) -> bool:
@@ -243,6 +254,48 @@ def is_header(text: str, short: bool = True) -> bool:
     return bool(cue) and (not short or len(text.split()) <= 12 or text.rstrip().endswith(":"))
 
 
+def _verdicts(text: str) -> list:
+    """Verdict phrases ("was a strength", "too few", "was variable", "needs to"): a sentence
+    holding one states a finding in its own voice, with no "inspectors found". A phrase inside
+    a heading's name ("must" in "must do better") or of a phrase that is no call for
+    improvement ("what they need to do") is no verdict.
+
+    >>> [h.key for h in _verdicts("Too few adults were offered advocacy.")]
+    ['improvement']
+    >>> _verdicts("Inspectors found several areas where the partnership must do better.")
+    []
+    """
+    spans = (
+        cue_index("improvement_header").find(text)
+        + cue_index("strength_header").find(text)
+        + cue_index("improvement_not").find(text)  # 'what they need to do', 'should help'
+    )
+    return [
+        hit
+        for hit in cue_index("verdict").find(text)
+        if not any(h.start <= hit.start and hit.end <= h.end for h in spans)
+    ]
+
+
+def _recommends(text: str) -> bool:
+    """Whether ``text`` opens with a recommendation's gerund ("Ensuring that ...",
+    "Increasing efforts to ...").
+
+    >>> _recommends("Ensuring that every child has a plan."), _recommends("Ensured plans.")
+    (True, False)
+    """
+    words = text.lstrip(" \t-*\u2022\u2013").lower()
+    return any(words.startswith(phrase + " ") for phrase in cue_phrases("recommendation_start"))
+
+
+def _verdict_polarity(text: str, verdicts: list) -> str | None:
+    """The polarity of a sentence that states a verdict: its cues', else the verdict's."""
+    polarity = _polarity(text, None)
+    if polarity is None and verdicts:
+        polarity = "improvement" if any(h.key == "improvement" for h in verdicts) else "strength"
+    return polarity
+
+
 def _polarity(text: str, default: str | None) -> str | None:
     improvement = {hit.start for hit in cue_index("improvement").find(text)}
     for hit in cue_index("improvement_not").find(text):
@@ -268,8 +321,9 @@ def extract_findings(
     ``KG_FINDINGS=rules``."""
     from kg.extract.learned import refine
 
-    findings = rule_findings(doc, units, officials, practice_lines, orgs)
+    quoted = quotations(doc, units, officials)
     masked = _masked(doc.text, orgs)
+    findings = rule_findings(doc, units, officials, practice_lines, orgs, quoted, masked)
 
     def make_finding(start: int, end: int, polarity: str) -> Finding:
         while start < end and doc.text[start] in '" ':
@@ -283,7 +337,7 @@ def extract_findings(
             evidence=_evidence(doc, start, end),
         )
 
-    return refine(doc, units, officials, practice_lines, findings, make_finding)
+    return refine(doc, units, officials, practice_lines, findings, make_finding, quoted)
 
 
 def rule_findings(
@@ -292,10 +346,16 @@ def rule_findings(
     officials: list[Official],
     practice_lines: set[int],
     orgs=(),
+    quoted=None,
+    masked: str | None = None,
 ) -> list[Finding]:
-    """The rules' strengths and areas for improvement (cue phrases, headers, voices)."""
-    voiced_quotes, excluded = _quotations(doc, units, officials)
-    masked = _masked(doc.text, orgs)
+    """The rules' strengths and areas for improvement (cue phrases, headers, voices).
+
+    ``quoted`` is :func:`quotations` of the document and ``masked`` its text with the
+    organisations blanked (:func:`_masked`), computed here when not given."""
+    voiced_quotes, excluded = quoted if quoted is not None else quotations(doc, units, officials)
+    if masked is None:
+        masked = _masked(doc.text, orgs)
     voiced_line = -1  # a line whose earlier sentence reported a finding
     findings: list[Finding] = []
     header: str | None = None  # polarity of the bullets that follow a header
@@ -340,25 +400,41 @@ def rule_findings(
                 if header or unit.text.rstrip().endswith(":"):
                     continue
         if unit.bullet:
-            if header is None:
-                continue
-            polarity = _polarity(unit.text, None if header == "neutral" else header) or "strength"
+            if header is None or header == "neutral":
+                # no heading, or one that names no polarity ('Key messages'): a recommendation's
+                # gerund or a verdict makes the item a finding
+                verdicts = _verdicts(unit.text)
+                if _recommends(unit.text):
+                    polarity = "improvement"
+                elif header is None and not verdicts:
+                    continue
+                else:
+                    polarity = _verdict_polarity(unit.text, verdicts) or "strength"
+            else:
+                polarity = _polarity(unit.text, header) or "strength"
         else:
             if has_cue("method", unit.text) and not _improvement_cues(unit.text):
                 continue
-            if is_header(unit.text):
+            verdicts = _verdicts(unit.text)
+            if is_header(unit.text) and not (verdicts and not unit.text.rstrip().endswith(":")):
                 # 'Inspectors also found several areas where the partnership must do better.'
                 # announces the sentences that follow it in its paragraph
                 if has_cue("finding_source", unit.text):
                     voiced_line = unit.line
                 continue
-            voiced = has_cue("finding_source", unit.text) or is_header(unit.text, short=False)
+            voiced = (
+                has_cue("finding_source", unit.text)
+                or is_header(unit.text, short=False)
+                or bool(verdicts)
+            )
             if any(unit.start == o.evidence.start for o in officials):
                 continue
             reported = voiced and has_cue("reporting", unit.text)
             if not voiced and unit.line != voiced_line:
                 continue
             polarity = _polarity(unit.text, "strength" if reported else None)
+            if polarity is None and verdicts:
+                polarity = _verdict_polarity(unit.text, verdicts)
             if polarity is None:
                 if unit.line == voiced_line:
                     polarity = "strength"

@@ -23,6 +23,7 @@ import json
 import math
 import os
 import re
+from bisect import bisect_right
 from dataclasses import replace
 from functools import lru_cache
 
@@ -62,6 +63,39 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
+@lru_cache(maxsize=1)
+def _cue_kind_index():
+    """One matcher over the phrases of every kind of :data:`CUE_KINDS`, keyed by kind (a
+    phrase of two kinds is added under both): one pass per unit instead of one per kind."""
+    from spacy.matcher import PhraseMatcher
+
+    from kg.extract.text import nlp
+    from kg.extract.vocabulary import read_cues
+
+    pipeline = nlp()
+    matcher = PhraseMatcher(pipeline.vocab, attr="LOWER")
+    cues = read_cues()
+    for kind in CUE_KINDS:
+        phrases = [cue.phrase for cue in cues.get(kind, ()) if cue.phrase.strip()]
+        if phrases:
+            matcher.add(kind, [pipeline.make_doc(p) for p in phrases])
+    return matcher
+
+
+def cue_kinds_in(text: str) -> list[str]:
+    """The kinds of :data:`CUE_KINDS` with a phrase in ``text``, in that order.
+
+    >>> cue_kinds_in("Inspectors noted that more work was needed.")
+    ['improvement', 'strength', 'finding_source', 'reporting']
+    """
+    from kg.extract.phrases import tokens
+    from kg.extract.text import nlp
+
+    strings = nlp().vocab.strings
+    found = {strings[match_id] for match_id, _s, _e in _cue_kind_index()(tokens(text))}
+    return [kind for kind in CUE_KINDS if kind in found]
+
+
 def unit_features(text: str, context: dict[str, str | bool]) -> list[str]:
     """The features of one unit: words, word pairs, cue kinds and its context.
 
@@ -73,7 +107,7 @@ def unit_features(text: str, context: dict[str, str | bool]) -> list[str]:
     feats += [f"b={a}_{b}" for a, b in zip(words, words[1:], strict=False)]
     if words:
         feats.append(f"first={words[0]}")
-    feats += [f"cue={kind}" for kind in CUE_KINDS if cue_index(kind).find(text)]
+    feats += [f"cue={kind}" for kind in cue_kinds_in(text)]
     for key, value in context.items():
         if value is True:
             feats.append(key)
@@ -102,19 +136,20 @@ def unit_contexts(
     units: list[Unit],
     officials: list[Official],
     rule_findings: list[Finding],
+    quoted=None,
 ) -> list[dict[str, str | bool]]:
-    """Each unit's context features (shared by training and inference)."""
-    from kg.extract.findings import _opening_lines, _quotations, is_header
+    """Each unit's context features (shared by training and inference); ``quoted`` is
+    :func:`kg.extract.findings.quotations` of the document, computed here when not given."""
+    from kg.extract.findings import _opening_lines, is_header, quotations
 
-    voiced, others = _quotations(doc, units, officials)
+    voiced, others = quoted if quoted is not None else quotations(doc, units, officials)
     opening = set(_opening_lines(units))
     official_starts = {o.evidence.start for o in officials}
     header = "none"
-    verdicts = [
-        "+".join(sorted({f.polarity for f in rule_findings if u.start <= f.evidence.start < u.end}))
-        or "none"
-        for u in units
-    ]
+    polarities: list[set[str]] = [set() for _u in units]
+    for index, findings in _findings_by_unit(units, rule_findings).items():
+        polarities[index] = {f.polarity for f in findings}
+    verdicts = ["+".join(sorted(p)) or "none" for p in polarities]
     found = sum(v != "none" for v in verdicts)
     size = "none" if not found else "few" if found < 4 else "many"
     announced = False  # an earlier sentence announced strengths or improvements
@@ -147,6 +182,18 @@ def unit_contexts(
     return contexts
 
 
+def _findings_by_unit(units: list[Unit], findings: list[Finding]) -> dict[int, list[Finding]]:
+    """The findings of each unit (by index): the last unit starting at or before each
+    finding's start."""
+    starts = [u.start for u in units]
+    by_unit: dict[int, list[Finding]] = {}
+    for finding in findings:
+        index = bisect_right(starts, finding.evidence.start) - 1
+        if index >= 0:
+            by_unit.setdefault(index, []).append(finding)
+    return by_unit
+
+
 @lru_cache(maxsize=4)
 def load_model(path: str | None = None) -> dict | None:
     """The model's weight table, or None when the file is absent."""
@@ -163,12 +210,9 @@ def predict(model: dict, feats: list[str]) -> tuple[str, float]:
     ``none_threshold``, else the likelier polarity."""
     labels = model["labels"]
     scores = list(model["intercept"])
-    weights = model["weights"]
-    for feat in feats:
-        row = weights.get(feat)
-        if row is not None:
-            for i, w in enumerate(row):
-                scores[i] += w
+    rows = [row for row in map(model["weights"].get, feats) if row is not None]
+    for i, column in enumerate(zip(*rows, strict=True)):
+        scores[i] += sum(column)
     top = max(scores)
     exps = [math.exp(s - top) for s in scores]
     probs = [e / sum(exps) for e in exps]
@@ -186,6 +230,7 @@ def refine(
     practice_lines: set[int],
     rule_findings: list[Finding],
     make_finding,
+    quoted=None,
 ) -> list[Finding]:
     """The rules' findings, kept, dropped, re-polarised or added unit by unit by the model.
 
@@ -197,12 +242,8 @@ def refine(
         return rule_findings
     from kg.extract.findings import _is_tally
 
-    contexts = unit_contexts(doc, units, officials, rule_findings)
-    by_unit: dict[int, list[Finding]] = {}
-    starts = [u.start for u in units]
-    for finding in rule_findings:
-        index = max(i for i, s in enumerate(starts) if s <= finding.evidence.start)
-        by_unit.setdefault(index, []).append(finding)
+    contexts = unit_contexts(doc, units, officials, rule_findings, quoted)
+    by_unit = _findings_by_unit(units, rule_findings)
     result: list[Finding] = []
     for index, unit in enumerate(units):
         ruled = by_unit.get(index, [])

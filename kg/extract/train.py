@@ -38,7 +38,7 @@ NONE_THRESHOLD = 0.8  # a unit is no finding when P(none) reaches this
 def labelled_units(folders, root: Path = Path(".")) -> list[tuple[str, list[str], str]]:
     """(document id, features, label) for every unit of every document of ``folders``."""
     from kg.evaluate import normalise, read_expectations
-    from kg.extract.findings import extract_good_practice, rule_findings
+    from kg.extract.findings import extract_good_practice, quotations, rule_findings
     from kg.extract.gazetteer import find_organisations
     from kg.extract.learned import unit_contexts, unit_features
     from kg.extract.people import extract_officials
@@ -55,8 +55,9 @@ def labelled_units(folders, root: Path = Path(".")) -> list[tuple[str, list[str]
             orgs = find_organisations(doc.text)
             officials = extract_officials(doc, units, orgs)
             _practice, lines = extract_good_practice(doc, units)
-            ruled = rule_findings(doc, units, officials, lines, orgs)
-            contexts = unit_contexts(doc, units, officials, ruled)
+            quoted = quotations(doc, units, officials)
+            ruled = rule_findings(doc, units, officials, lines, orgs, quoted)
+            contexts = unit_contexts(doc, units, officials, ruled, quoted)
             gold = [
                 (normalise(item["contains"]), item["polarity"])
                 for item in expected.facts.get("finding", [])
@@ -123,13 +124,79 @@ def train(folders=TRAINING_SETS, out: Path | None = None, root: Path = Path(".")
     return out
 
 
+CV_SET = "corpus/real/expected/dev"
+CV_TYPES = ("finding", "finding_theme", "good_practice")
+
+
+def cross_validate(
+    folds: int = 5, folders=TRAINING_SETS, cv_set: str = CV_SET, root: Path = Path(".")
+) -> dict[str, dict]:
+    """Grouped ``folds``-fold cross-validation over the documents of ``cv_set``: each fold's
+    documents are left out of training (every other document of ``folders`` is kept), the
+    model trained on the rest extracts them, and the finding types are scored. Returns the
+    summed counts per type for the rules alone (``rules``) and the model (``learned``).
+    Fold ``i`` holds the documents ``i, i + folds, ...`` in sorted order (deterministic)."""
+    import tempfile
+
+    from kg.evaluate import Counts, aggregate, evaluate, read_expectations
+    from kg.extract.learned import load_model
+
+    previous = os.environ.get("KG_FINDINGS"), os.environ.get("KG_FINDINGS_MODEL")
+    os.environ["KG_FINDINGS"] = "rules"
+    try:
+        rows = labelled_units(folders, root)
+        expectations = sorted(read_expectations(root / cv_set), key=lambda e: str(e.source))
+        rules = aggregate(s.counts for s in evaluate(expectations).documents)
+        learned: dict[str, Counts] = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for fold in range(folds):
+                held = expectations[fold::folds]
+                ids = {e.document_id for e in held}
+                model = fit([row for row in rows if row[0] not in ids])
+                path = Path(tmp) / f"fold{fold}.json"
+                path.write_text(json.dumps(model), "utf-8")
+                os.environ["KG_FINDINGS"] = "learned"
+                os.environ["KG_FINDINGS_MODEL"] = str(path)
+                load_model.cache_clear()
+                counts = aggregate(s.counts for s in evaluate(held).documents)
+                os.environ["KG_FINDINGS"] = "rules"
+                learned = {k: learned.get(k, Counts()) + counts.get(k, Counts()) for k in CV_TYPES}
+    finally:
+        for name, value in zip(("KG_FINDINGS", "KG_FINDINGS_MODEL"), previous, strict=True):
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        load_model.cache_clear()
+    result = {}
+    for name, counts in (("rules", rules), ("learned", learned)):
+        table = {k: counts.get(k, Counts()) for k in CV_TYPES}
+        table["total"] = sum(table.values(), Counts())
+        result[name] = table
+    return result
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m kg.extract.train", description=__doc__)
     parser.add_argument("folders", nargs="*", default=list(TRAINING_SETS))
     parser.add_argument(
         "--out", type=Path, default=None, help="default: kg/data/finding_model.json"
     )
+    parser.add_argument(
+        "--cv",
+        type=int,
+        default=0,
+        metavar="K",
+        help=f"grouped K-fold cross-validation over {CV_SET} (writes no model)",
+    )
     args = parser.parse_args(argv)
+    if args.cv:
+        result = cross_validate(args.cv, args.folders)
+        print(f"{args.cv}-fold grouped cross-validation over {CV_SET} (F1; tp/fp/fn)")
+        for name, table in result.items():
+            cells = ", ".join(f"{k} {c.f1:.3f} ({c.tp}/{c.fp}/{c.fn})" for k, c in table.items())
+            print(f"  {name}: {cells}")
+        return
     path = train(args.folders, args.out)
     print(f"wrote {path} ({path.stat().st_size} bytes)")
 

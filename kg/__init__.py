@@ -5,4 +5,4 @@ take a graph or a store; only ``kg.cli`` imports everything.
 """
 
 __version__ = "0.1.0"
-EXTRACTOR_VERSION = "0.5.0"  # 0.5: real-corpus rules, inspection per programme, learned findings
+EXTRACTOR_VERSION = "0.6.0"  # 0.6: issue 15 phrasing families: members, officials, verdicts, themes

@@ -129,16 +129,26 @@ class Clients:
                     self.record(path, client.get(self.base + path))
 
 
-@pytest.fixture
-def served(tmp_path):
-    """A store holding one seed, served by `kg serve`; yields (store path, base URL)."""
+def _one_seed_store(tmp_path: Path) -> Path:
+    """A store holding the first seed, closed again."""
     path = tmp_path / "store"
     store = Store(path)
     build([SEEDS[0]], store)
     del store
+    return path
+
+
+def _serve(path: Path, port: int) -> list[str]:
+    """The `kg serve` command for ``path`` on ``port``."""
+    return [sys.executable, "-m", "kg.cli", "serve", "--store", str(path), "--port", str(port)]
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A store holding one seed, served by `kg serve`; yields (store path, base URL)."""
+    path = _one_seed_store(tmp_path)
     port = free_port()
-    command = [sys.executable, "-m", "kg.cli", "serve", "--store", str(path), "--port", str(port)]
-    process, base = start_process(command, port, "kg serve", "/void", seconds=60)
+    process, base = start_process(_serve(path, port), port, "kg serve", "/void", seconds=60)
     yield path, base, process
     stop(process)
 
@@ -221,26 +231,15 @@ def test_server_shutdown_is_said_and_releases_the_store(served, tmp_path):
 
 
 def test_access_log_has_each_request(tmp_path):
-    path = tmp_path / "store"
-    store = Store(path)
-    build([SEEDS[0]], store)
-    del store
-    port = free_port()
-    command = [sys.executable, "-m", "kg.cli", "serve", "--store", str(path), "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    path = _one_seed_store(tmp_path)
+    port, output = free_port(), tmp_path / "serve.log"
+    process, base = start_process(_serve(path, port), port, "kg serve", "/void", 30, output)
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/void", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
         assert httpx.get(base + "/sparql", params={"query": "ASK {}"}).status_code == 200
     finally:
         process.terminate()
-        out, _ = process.communicate(timeout=20)
-    log = out.decode()
+        process.wait(timeout=20)
+    log = output.read_text(encoding="utf-8")
     assert '"GET /void HTTP/1.1" 200' in log
     assert '"GET /sparql?query=ASK+%7B%7D HTTP/1.1" 200' in log
 
